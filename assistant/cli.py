@@ -1,0 +1,138 @@
+"""The ``minutes-qa`` command line."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from index.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(index_dir=getattr(args, "index_dir", None))
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from index.build import build_index
+
+    settings = _settings(args)
+    bar: tqdm | None = None
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc="Encoding passages", unit="passage", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    report = build_index([Path(p) for p in args.paths] or None, settings, rebuild=args.rebuild,
+                         on_progress=on_progress)
+    if bar is not None:
+        bar.close()
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    if report.status == "up-to-date":
+        print(f"Index at {report.index_dir} is up to date ({report.documents} documents, "
+              f"{report.passages} passages); nothing to do.")
+    else:
+        print(f"Indexed {report.documents} documents, {report.passages} passages into "
+              f"{report.index_dir} in {report.seconds:.1f} s (added {len(report.added)}, "
+              f"changed {len(report.changed)}, encoded {report.encoded} passages).")
+    return 1 if report.errors else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from index.records import Filters
+    from index.retrieve import SearchIndex
+
+    index = SearchIndex(_settings(args))
+    filters = Filters(body=args.body, committee=args.committee, date_from=args.date_from,
+                      date_to=args.date_to, document_id=args.document)
+    hits = index.search(args.query, mode=args.mode, top_k=args.top_k, filters=filters)
+    results = [index.hit_json(h) for h in hits]
+    if args.json:
+        print(json.dumps({"query": args.query, "mode": args.mode, "results": results},
+                         ensure_ascii=False, indent=2))
+        return 0
+    if not results:
+        print("No passage matches.")
+    for rank, result in enumerate(results, start=1):
+        item, meeting = result["agenda_item"], result["meeting"]
+        where = " · ".join(str(x) for x in (meeting["body"], meeting["committee"],
+                                             meeting["date"] or meeting["year"]) if x)
+        label = f"TOP {item['number']} " if item["number"] else ""
+        print(f"{rank}. [{result['score']:.4f}] {label}{item['title'] or ''}  ({where})")
+        print(f"   {result['document_id']} [{result['start']}:{result['end']}]")
+        snippet = " ".join(result["text"].split())
+        print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+        if result["duplicates"]:
+            print(f"   also in: {', '.join(d['document_id'] for d in result['duplicates'])}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print(json.dumps(_settings(args).as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minutes-qa", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index (default: the seed documents)")
+    p.add_argument("paths", nargs="*", help="files or folders (.txt, .md, .html); default: seeds/")
+    p.add_argument("--index-dir", type=Path)
+    p.add_argument("--rebuild", action="store_true", help="start from the given sources alone")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search passages")
+    p.add_argument("query")
+    p.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default="hybrid")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--index-dir", type=Path)
+    p.add_argument("--body")
+    p.add_argument("--committee")
+    p.add_argument("--date-from", type=_date)
+    p.add_argument("--date-to", type=_date)
+    p.add_argument("--document")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("config", help="print the effective configuration")
+    p.add_argument("--index-dir", type=Path)
+    p.set_defaults(func=cmd_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from index.ingest import IngestError
+    from index.store import IndexUnavailable
+
+    try:
+        return args.func(args)
+    except (IngestError, IndexUnavailable, ValueError) as exc:
+        print(f"minutes-qa: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("minutes-qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Build or update an index directory from source files.
+
+Incremental by design: the index holds the union of the documents indexed so far; a build
+adds new documents, re-processes changed ones (checksum of the source and its manifest
+entry) and reuses everything else, including passage vectors from the embedding cache.
+Building an unchanged corpus does no work. ``rebuild=True`` starts from the given sources
+alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.analyze import ANALYZER_VERSION, get_analyzer
+from index.config import SEEDS_DIR, Settings
+from index.dedup import duplicate_groups
+from index.embed import Embedder
+from index.ingest import IngestError, collect_sources, read_document
+from index.passages import indexed_text, make_passages
+from index.records import AgendaItem, Document, Passage
+from index.segment import SEGMENTER_VERSION, segment
+from index.store import (EMBEDDING_CACHE, FORMAT_VERSION, EmbeddingCache, IndexData,
+                         IndexUnavailable, load_generation, read_manifest, write_generation)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    status: str  # "built" or "up-to-date"
+    index_dir: Path
+    documents: int = 0
+    passages: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    encoded: int = 0  # passages sent to the encoder (the rest came from the cache)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def pipeline_signature(settings: Settings, model_name: str) -> dict:
+    """Everything that changes what an index contains; a mismatch forces reprocessing."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": model_name,
+        "analyzer_version": ANALYZER_VERSION,
+        "segmenter_version": SEGMENTER_VERSION,
+        "passages": [settings.passage_target_words, settings.passage_max_words,
+                     settings.passage_min_words, settings.passage_overlap_words],
+        "faiss_index": settings.faiss_index,
+        "duplicate_threshold": settings.duplicate_threshold,
+    }
+
+
+def read_sources(paths: list[Path], errors: list[str]) -> list[Document]:
+    documents: dict[str, Document] = {}
+    for source in collect_sources(paths):
+        try:
+            document = read_document(source)
+        except (IngestError, OSError) as exc:
+            errors.append(str(exc))
+            log.error("skipped: %s", exc)
+            continue
+        if document.id in documents:
+            errors.append(f"{source.path}: document id {document.id!r} already used by "
+                          f"{documents[document.id].source}; skipped")
+            continue
+        documents[document.id] = document
+    return list(documents.values())
+
+
+def _process(document: Document, settings: Settings) -> tuple[list[AgendaItem], list[Passage]]:
+    segmentation = segment(document)
+    passages: list[Passage] = []
+    for item in segmentation.items:
+        passages.extend(make_passages(
+            document, item, segmentation.section_starts[item.id],
+            target=settings.passage_target_words, max_words=settings.passage_max_words,
+            min_words=settings.passage_min_words, overlap=settings.passage_overlap_words))
+    return segmentation.items, passages
+
+
+ProgressCallback = Callable[[int, int], None]  # (passages encoded so far, passages to encode)
+
+
+def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = False,
+                on_progress: ProgressCallback | None = None,
+                embedder: Embedder | None = None) -> BuildReport:
+    started = time.perf_counter()
+    index_dir = settings.resolved_index_dir
+    report = BuildReport(status="built", index_dir=index_dir)
+    new_documents = read_sources(paths or [SEEDS_DIR], report.errors)
+    if not new_documents:
+        raise IngestError("no document could be read: " + "; ".join(report.errors or ["no input files"]))
+
+    embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
+                                    batch_size=settings.batch_size)
+    signature = pipeline_signature(settings, embedder.name)
+
+    previous = None
+    if not rebuild:
+        manifest = read_manifest(index_dir)
+        if manifest is not None:
+            if {k: manifest.get(k) for k in signature} == signature:
+                previous, _, _ = load_generation(index_dir, with_vectors=False)
+            else:
+                log.warning("the index at %s was built with other settings or models; "
+                            "rebuilding it from its documents and the new ones", index_dir)
+                try:
+                    previous_docs = load_generation(index_dir, with_vectors=False)[0].documents
+                except IndexUnavailable:
+                    previous_docs = []
+                new_ids = {d.id for d in new_documents}
+                new_documents = [d for d in previous_docs if d.id not in new_ids] + new_documents
+
+    old_docs = {d.id: d for d in previous.documents} if previous else {}
+    corpus = dict(old_docs)
+    for document in new_documents:
+        if document.id not in old_docs:
+            report.added.append(document.id)
+        elif old_docs[document.id].checksum != document.checksum:
+            report.changed.append(document.id)
+        corpus[document.id] = document
+    if previous is not None and not report.added and not report.changed:
+        report.status = "up-to-date"
+        report.documents = len(corpus)
+        report.passages = len(previous.passages)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    reusable = {d for d in old_docs if d not in report.changed}
+    items: list[AgendaItem] = []
+    passages: list[Passage] = []
+    terms: list[list[str]] = []
+    analyzer = get_analyzer()
+    for doc_id in sorted(corpus):
+        document = corpus[doc_id]
+        if doc_id in reusable and previous is not None:
+            items.extend(i for i in previous.items if i.document_id == doc_id)
+            for passage, passage_terms in zip(previous.passages, previous.terms):
+                if passage.document_id == doc_id:
+                    passages.append(passage)
+                    terms.append(passage_terms)
+            continue
+        doc_items, doc_passages = _process(document, settings)
+        items.extend(doc_items)
+        item_by_id = {i.id: i for i in doc_items}
+        for passage in doc_passages:
+            passages.append(passage)
+            terms.append(analyzer.analyze(indexed_text(passage, item_by_id[passage.agenda_item_id])))
+
+    item_by_id = {i.id: i for i in items}
+    texts = [indexed_text(p, item_by_id[p.agenda_item_id]) for p in passages]
+    vectors, report.encoded = _embed(texts, embedder, index_dir, on_progress)
+    groups = duplicate_groups([p.text for p in passages], [p.document_id for p in passages],
+                              settings.duplicate_threshold)
+    manifest = dict(signature)
+    manifest.update({
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "dim": int(vectors.shape[1]),
+        "documents": {d: corpus[d].checksum for d in sorted(corpus)},
+        "counts": {"documents": len(corpus), "agenda_items": len(items), "passages": len(passages)},
+    })
+    data = IndexData(documents=[corpus[d] for d in sorted(corpus)], items=items, passages=passages,
+                     terms=terms, duplicate_groups=groups, vectors=vectors, manifest=manifest)
+    write_generation(index_dir, data, settings.faiss_index)
+    report.documents, report.passages = len(corpus), len(passages)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed(texts: list[str], embedder: Embedder, index_dir: Path,
+           on_progress: ProgressCallback | None) -> tuple[np.ndarray, int]:
+    cache = EmbeddingCache(index_dir / EMBEDDING_CACHE, embedder.name)
+    cached = cache.get_many(texts)
+    missing = [t for t in dict.fromkeys(texts) if cache.key(t) not in cached]
+    if missing:
+        log.info("encoding %d passages (%d from the cache)", len(missing), len(texts) - len(missing))
+        # encode and cache in chunks, so an interrupted build keeps what it already encoded
+        chunk = embedder.batch_size * 4
+        for offset in range(0, len(missing), chunk):
+            part = missing[offset:offset + chunk]
+            vectors = embedder.encode_passages(part)
+            cache.put_many(part, vectors)
+            cached.update({cache.key(t): v for t, v in zip(part, vectors)})
+            if on_progress:
+                on_progress(offset + len(part), len(missing))
+    dim = embedder.dim
+    matrix = np.zeros((len(texts), dim), dtype=np.float32)
+    for row, text in enumerate(texts):
+        matrix[row] = cached[cache.key(text)]
+    return matrix, len(missing)

