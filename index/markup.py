@@ -101,7 +101,6 @@ def html_to_text(source: str) -> str:
             tag.replace_with("\n")
         elif tag.name in ("li", "dt", "dd", "tr"):
             tag.insert_before("\n")
-            tag.insert_after("\n")
         else:
             tag.insert_before("\n\n")
             tag.insert_after("\n\n")
