@@ -9,6 +9,7 @@ alone.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -44,13 +45,25 @@ class BuildReport:
     seconds: float = 0.0
 
 
+_PIPELINE_MODULES = ("clean", "markup", "metadata", "ingest", "segment", "sentences", "passages")
+
+
+def _pipeline_code_hash() -> str:
+    """Hash of the text-processing code, so a changed rule always reprocesses documents
+    (vectors of unchanged passages still come from the embedding cache)."""
+    digest = hashlib.sha256()
+    for name in _PIPELINE_MODULES:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def pipeline_signature(settings: Settings, model_name: str) -> dict:
     """Everything that changes what an index contains; a mismatch forces reprocessing."""
     return {
         "format_version": FORMAT_VERSION,
         "model": model_name,
         "analyzer_version": ANALYZER_VERSION,
-        "segmenter_version": SEGMENTER_VERSION,
+        "segmenter_version": f"{SEGMENTER_VERSION}+{_pipeline_code_hash()}",
         "passages": [settings.passage_target_words, settings.passage_max_words,
                      settings.passage_min_words, settings.passage_overlap_words],
         "faiss_index": settings.faiss_index,
@@ -79,6 +92,8 @@ def _process(document: Document, settings: Settings) -> tuple[list[AgendaItem], 
     segmentation = segment(document)
     passages: list[Passage] = []
     for item in segmentation.items:
+        if item.kind == "agenda":  # a table of contents: structure, not searchable content
+            continue
         passages.extend(make_passages(
             document, item, segmentation.section_starts[item.id],
             target=settings.passage_target_words, max_words=settings.passage_max_words,
@@ -153,10 +168,11 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
         item_by_id = {i.id: i for i in doc_items}
         for passage in doc_passages:
             passages.append(passage)
-            terms.append(analyzer.analyze(indexed_text(passage, item_by_id[passage.agenda_item_id])))
+            terms.append(analyzer.analyze(indexed_text(passage, item_by_id[passage.agenda_item_id],
+                                                        document, with_meeting=False)))
 
     item_by_id = {i.id: i for i in items}
-    texts = [indexed_text(p, item_by_id[p.agenda_item_id]) for p in passages]
+    texts = [indexed_text(p, item_by_id[p.agenda_item_id], corpus[p.document_id]) for p in passages]
     vectors, report.encoded = _embed(texts, embedder, index_dir, on_progress)
     groups = duplicate_groups([p.text for p in passages], [p.document_id for p in passages],
                               settings.duplicate_threshold)
@@ -184,6 +200,8 @@ def _embed(texts: list[str], embedder: Embedder, index_dir: Path,
         log.info("encoding %d passages (%d from the cache)", len(missing), len(texts) - len(missing))
         # encode and cache in chunks, so an interrupted build keeps what it already encoded
         chunk = embedder.batch_size * 4
+        if on_progress:
+            on_progress(0, len(missing))
         for offset in range(0, len(missing), chunk):
             part = missing[offset:offset + chunk]
             vectors = embedder.encode_passages(part)

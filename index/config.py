@@ -25,7 +25,9 @@ class Settings:
     fusion: str = "rrf"  # "rrf" or "weighted"
     rrf_k: int = 60
     dense_weight: float = 0.5  # weight of the dense score in weighted fusion
+    cross_lingual_bm25_weight: float = 0.0  # BM25 weight for questions not in German (see docs)
     candidates: int = 100  # hits taken from each retriever before fusion
+    max_passages_per_item: int = 2  # 0 = no limit
     faiss_index: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for large corpora)
     batch_size: int = 32
     passage_target_words: int = 100
@@ -57,6 +59,8 @@ class Settings:
             raise ValueError(f"faiss_index must be 'flat' or 'hnsw', not {self.faiss_index!r}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must lie between 0 and 1")
+        if not 0.0 <= self.cross_lingual_bm25_weight <= 1.0:
+            raise ValueError("cross_lingual_bm25_weight must lie between 0 and 1")
         if self.rrf_k < 1 or self.candidates < 1 or self.batch_size < 1:
             raise ValueError("rrf_k, candidates and batch_size must be positive")
 

@@ -71,15 +71,22 @@ def make_passages(document: Document, item: AgendaItem, section_starts: list[int
     return passages
 
 
-def indexed_text(passage: Passage, item: AgendaItem) -> str:
-    """What retrievers see: the agenda item title as context, then the passage.
+def indexed_text(passage: Passage, item: AgendaItem, document: Document,
+                 with_meeting: bool = True) -> str:
+    """What retrievers see: where the passage stands, then the passage itself.
 
-    The title tells both BM25 and the encoder what a passage is about when its own sentences
-    do not say ("Sie erhalten derzeit Leistungen …" under "Wechsel ukrainischer
-    Kriegsflüchtlinge …"). Offsets are unaffected: they always refer to the passage span.
+    A context line (body, committee, meeting date; agenda item number and title) tells BM25
+    and the encoder what a passage is about when its own sentences do not say ("Sie
+    erhalten derzeit Leistungen …" under "Wechsel ukrainischer Kriegsflüchtlinge …"), and
+    lets "im Rhein-Sieg-Kreis" or "am 11.05.2022" in a question find the right meeting.
+    Offsets are unaffected: they always refer to the passage span.
     """
+    meeting = document.meeting
+    when = meeting.date.strftime("%d.%m.%Y") if meeting.date else (str(meeting.year) if meeting.year else "")
+    where = " · ".join(x for x in (meeting.body, meeting.committee, when) if x) if with_meeting else ""
     title = (item.title or "").strip()
-    if not title or passage.text.startswith(title) or title in passage.text[:300]:
-        return passage.text
-    number = f"{item.number} " if item.number else ""
-    return f"{number}{title}\n{passage.text}"
+    heading = f"{item.number} {title}".strip() if item.number else title
+    if title and title in passage.text[:300]:
+        heading = ""
+    context = "\n".join(x for x in (where, heading) if x)
+    return f"{context}\n{passage.text}" if context else passage.text

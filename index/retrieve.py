@@ -18,6 +18,7 @@ from index.analyze import get_analyzer
 from index.build import pipeline_signature
 from index.config import Settings
 from index.embed import Embedder
+from index.language import guess_language
 from index.records import AgendaItem, Document, Filters, Hit, Passage
 from index.store import IndexUnavailable, load_generation
 
@@ -32,11 +33,14 @@ class Ranked:
     scores: np.ndarray
 
 
-def reciprocal_rank_fusion(rankings: dict[str, Ranked], k: int) -> dict[int, float]:
+def reciprocal_rank_fusion(rankings: dict[str, Ranked], k: int,
+                           weights: dict[str, float] | None = None) -> dict[int, float]:
+    """Σ weight / (k + rank) over the retrievers (weights default to 1)."""
     fused: dict[int, float] = {}
-    for ranked in rankings.values():
+    for name, ranked in rankings.items():
+        weight = 1.0 if weights is None else weights[name]
         for rank, row in enumerate(ranked.rows.tolist(), start=1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
     return fused
 
 
@@ -145,18 +149,33 @@ class SearchIndex:
         if mode in ("dense", "hybrid"):
             rankings["dense"] = self.dense_ranking(query, depth, mask)
         if mode == "hybrid":
+            weights = self.fusion_weights(query)
             if self.settings.fusion == "weighted":
-                weights = {"dense": self.settings.dense_weight, "bm25": 1 - self.settings.dense_weight}
                 fused = weighted_fusion(rankings, weights)
             else:
-                fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k)
+                fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k, weights)
         else:
             only = rankings[mode]
             fused = dict(zip(only.rows.tolist(), only.scores.tolist()))
         return self._collapse(fused, rankings, top_k)
 
+    def fusion_weights(self, query: str) -> dict[str, float]:
+        """Retriever weights for one query.
+
+        BM25 matches words, so it can only help a question in the language of the minutes
+        (German); for an English question it mostly adds noise, and only names, numbers and
+        dates still match. Its weight is scaled down then (``cross_lingual_bm25_weight``).
+        """
+        dense = self.settings.dense_weight if self.settings.fusion == "weighted" else 1.0
+        lexical = 1 - self.settings.dense_weight if self.settings.fusion == "weighted" else 1.0
+        if guess_language(query) != "de":
+            lexical *= self.settings.cross_lingual_bm25_weight
+        return {"bm25": lexical, "dense": dense}
+
     def _collapse(self, fused: dict[int, float], rankings: dict[str, Ranked], top_k: int) -> list[Hit]:
-        """Best copy of each duplicate group, others listed on it; deterministic order."""
+        """Best copy of each duplicate group, others listed on it; at most
+        ``max_passages_per_item`` passages of one agenda item (field collapsing, so that one
+        long item cannot fill the whole result list); deterministic order."""
         rank_of = {name: {row: r for r, row in enumerate(ranked.rows.tolist(), start=1)}
                    for name, ranked in rankings.items()}
         score_of = {name: dict(zip(ranked.rows.tolist(), ranked.scores.tolist()))
@@ -164,11 +183,15 @@ class SearchIndex:
         ordered = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         hits: list[Hit] = []
         seen_groups: set[int] = set()
+        per_item: dict[str, int] = {}
+        limit = self.settings.max_passages_per_item
         for row, score in ordered:
             group = int(self.groups[row])
-            if group in seen_groups:
+            item_id = self.passages[row].agenda_item_id
+            if group in seen_groups or (limit and per_item.get(item_id, 0) >= limit):
                 continue
             seen_groups.add(group)
+            per_item[item_id] = per_item.get(item_id, 0) + 1
             copies = tuple(self.passages[r].id for r in self._group_members[group] if r != row)
             hits.append(Hit(
                 passage=self.passages[row],

@@ -2,9 +2,11 @@
 
 Structures recognised, in this order of precedence:
 1. "Tagesordnungspunkt 2.1:" / "TOP 3:" markers (a Niederschrift). The agenda list that
-   follows "Tagesordnung:" is a table of contents, not content: it is kept out of every
-   item (it only tells which items are non-public). "Anwesend:" … starts the attendance
-   section; signatures at the end form their own section.
+   follows "Tagesordnung:" is a table of contents, not content: it is a section of its own
+   (kind "agenda"), outside every item; it also tells which items are non-public.
+   "Anwesend:" … starts the attendance section (names and their legend); the meeting's
+   start/end times and opening words form a preamble; signatures at the end form their own
+   section.
 2. A "Grunddaten" block with "TOP: Ö 12" (one agenda item page of a council information
    system).
 3. Numbered report sections: a lone numbered line ("1. Hilfe für geflüchtete Menschen …")
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from index.metadata import grunddaten
 from index.records import AgendaItem, Document
 
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,13 @@ def _segment_minutes(document: Document, blocks: list[Block], tops: list[int]) -
     if pre_end > 0:
         sections.append(("preamble", 0, pre_end - 1, document.title))
     if attendance is not None:
-        att_end = (agenda if agenda is not None and agenda > attendance else first_item_block) - 1
+        limit = (agenda if agenda is not None and agenda > attendance else first_item_block) - 1
+        att_end = attendance
+        while att_end < limit and _is_attendance_block(blocks[att_end + 1].text):
+            att_end += 1
         sections.append(("attendance", attendance, att_end, "Anwesenheit"))
+        if att_end < limit:
+            sections.append(("preamble", att_end + 1, limit, "Sitzungsdaten"))
     if agenda is not None:
         last_list = agenda
         for i in range(agenda + 1, first_item_block):
@@ -108,6 +115,9 @@ def _segment_minutes(document: Document, blocks: list[Block], tops: list[int]) -
                 last_list = i
             else:
                 break
+        # the agenda list is a section of its own: no item's content, but searchable
+        # (it is the only place that names the non-public items)
+        sections.append(("agenda", agenda, last_list, "Tagesordnung"))
         if last_list + 1 < first_item_block:
             sections.append(("preamble", last_list + 1, first_item_block - 1, "Eröffnung"))
 
@@ -134,6 +144,17 @@ def _segment_minutes(document: Document, blocks: list[Block], tops: list[int]) -
         items.append(_item(document, blocks, "signatures", signature_start, len(blocks) - 1, None,
                            "Unterschriften", len(items)))
     return items
+
+
+_TIME_LINE = re.compile(r"^(Anfang|Beginn|Ende|Schluss)\s*:", re.I | re.M)
+
+
+def _is_attendance_block(text: str) -> bool:
+    """Role headings, name lists and their legend ('*entschuldigt'), not times or prose."""
+    if _TIME_LINE.search(text):
+        return False
+    return all((len(line) <= 80 and not line.endswith(".")) or line.endswith(("Dr.", "Prof."))
+               for line in text.split("\n"))
 
 
 def _looks_like_title(text: str) -> bool:

@@ -42,8 +42,10 @@ def test_003_attendance_is_its_own_section_and_agenda_list_is_no_content():
     text = doc.text[attendance[0].start:attendance[0].end]
     assert "Terodde, Lothar +" in text and "+unentschuldigt" in text
     assert "Tagesordnungspunkt" not in text
+    assert "Ende: 18:45 Uhr" not in text
     agenda_line = doc.text.index("- 2.2. Frauenberatung im Kreis Heinsberg")
-    assert not any(i.start <= agenda_line < i.end for i in sections)
+    holding = [i.kind for i in sections if i.start <= agenda_line < i.end]
+    assert holding == ["agenda"]
     signatures = [i for i in sections if i.kind == "signatures"]
     assert signatures and "Schriftführer" in doc.text[signatures[0].start:signatures[0].end]
 

@@ -1,0 +1,25 @@
+# The two commands a fresh machine needs (see README.md):
+#   make serve   installs minutes-qa and serves the seed documents
+#   make test    installs minutes-qa with its test extras and runs the test suite
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-test serve index test bench
+
+# torch is pinned in the same step as sentence-transformers: 2.13.0 is the CPU build on
+# this machine's local wheel index; any other version would pull the CUDA stack.
+install:
+	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e .
+
+install-test:
+	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test]"
+
+index: install
+	$(PYTHON) -m assistant.cli index
+
+serve: install
+	$(PYTHON) -m assistant.cli serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(PYTHON) -m pytest
