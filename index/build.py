@@ -173,7 +173,7 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
 
     item_by_id = {i.id: i for i in items}
     texts = [indexed_text(p, item_by_id[p.agenda_item_id], corpus[p.document_id]) for p in passages]
-    vectors, report.encoded = _embed(texts, embedder, index_dir, on_progress)
+    vectors, report.encoded = _embed(texts, embedder, settings.cache_dir, on_progress)
     groups = duplicate_groups([p.text for p in passages], [p.document_id for p in passages],
                               settings.duplicate_threshold)
     manifest = dict(signature)
@@ -191,9 +191,9 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
     return report
 
 
-def _embed(texts: list[str], embedder: Embedder, index_dir: Path,
+def _embed(texts: list[str], embedder: Embedder, cache_dir: Path,
            on_progress: ProgressCallback | None) -> tuple[np.ndarray, int]:
-    cache = EmbeddingCache(index_dir / EMBEDDING_CACHE, embedder.name)
+    cache = EmbeddingCache(cache_dir / EMBEDDING_CACHE, embedder.name)
     cached = cache.get_many(texts)
     missing = [t for t in dict.fromkeys(texts) if cache.key(t) not in cached]
     if missing:

@@ -5,7 +5,9 @@ Layout::
     INDEX_DIR/
       CURRENT              name of the live generation (replaced atomically with os.replace)
       gen-<timestamp>/     manifest.json, meta.sqlite, dense.faiss, bm25_weights.npz, bm25_terms.txt
-      embeddings.sqlite    cache of passage vectors keyed by model and text hash
+
+Passage vectors are also kept in ``CACHE_DIR/embeddings.sqlite``, keyed by model and text
+hash, so rebuilds and other index folders reuse them.
 
 A build writes a complete new generation under a temporary name, fsyncs it, renames it, and
 only then points CURRENT at it. A crash or kill at any moment leaves CURRENT pointing at the
