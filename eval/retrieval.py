@@ -4,7 +4,10 @@ A retrieved passage counts as the right agenda item when its agenda item (or a d
 copy's) contains one of the question's gold evidence strings, in one of its gold documents.
 This judges retrieval at the level users cite (the TOP), independent of passage cuts.
 
-    python -m eval.retrieval [QUESTIONS.jsonl] [--k 5] [--index-dir DIR]
+    python -m eval.retrieval [QUESTIONS.jsonl ...] [--k 5] [--index-dir DIR]
+
+Single questions count with their gold; of a conversation only the first turn counts here
+(later turns need the conversation to be understood).
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from index.config import PROJECT_ROOT, Settings
 from index.records import Hit
 from index.retrieve import MODES, SearchIndex
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions" / "seeds_dev.jsonl"
+DEFAULT_QUESTIONS = [PROJECT_ROOT / "eval" / "questions" / "seeds_dev.jsonl",
+                     PROJECT_ROOT / "eval" / "questions" / "seeds_conversations.jsonl"]
 
 
 def relevant_items(index: SearchIndex, question: Question) -> set[str]:
@@ -51,28 +55,37 @@ def agenda_item_rank(index: SearchIndex, question: Question, hits: list[Hit]) ->
 def evaluate(index: SearchIndex, questions: list[Question], k: int = 5,
              modes: tuple[str, ...] = MODES) -> dict:
     answerable = [q for q in questions if not q.unanswerable]
-    report: dict = {"questions": len(answerable), "k": k, "modes": {}}
+    languages = sorted({q.lang for q in answerable})
+    report: dict = {"questions": len(answerable), "k": k,
+                    "by_language": {lang: sum(q.lang == lang for q in answerable) for lang in languages},
+                    "modes": {}}
     for mode in modes:
         misses = []
-        hits_at_k = 0
+        found = {lang: 0 for lang in languages}
         for question in answerable:
             rank = agenda_item_rank(index, question, index.search(question.question, mode=mode, top_k=k))
             if rank is not None:
-                hits_at_k += 1
+                found[question.lang] += 1
             else:
                 misses.append(question.id)
-        report["modes"][mode] = {"hit_at_k": hits_at_k / len(answerable), "misses": misses}
+        report["modes"][mode] = {
+            "hit_at_k": round(sum(found.values()) / len(answerable), 4),
+            "by_language": {lang: round(found[lang] / report["by_language"][lang], 4) for lang in languages},
+            "misses": misses,
+        }
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("questions", nargs="*", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--index-dir", type=Path)
     args = parser.parse_args(argv)
-    questions, conversations = load_jsonl(args.questions)
-    questions += [t for c in conversations for t in c.turns[:1]]  # first turns stand alone
+    questions = []
+    for path in args.questions:
+        singles, conversations = load_jsonl(path)
+        questions += singles + [c.turns[0] for c in conversations]
     index = SearchIndex(Settings.from_env(index_dir=args.index_dir))
     report = evaluate(index, questions, k=args.k)
     print(json.dumps(report, indent=2, ensure_ascii=False))

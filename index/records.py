@@ -90,3 +90,18 @@ class Filters:
     date_to: dt.date | None = None
     document_id: str | None = None
     include_non_public: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer: ``text`` and ``context`` are exact slices of the document text."""
+
+    text: str
+    start: int
+    end: int
+    context: str  # the sentence that holds the answer
+    context_start: int
+    context_end: int
+    score: float
+    passage: Passage
+    also_in: tuple[str, ...] = ()  # passage ids of duplicate copies that hold the same answer
