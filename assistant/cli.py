@@ -81,6 +81,68 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_assistant(settings: Settings, prepare: bool):
+    """The assistant over the configured index; with ``prepare``, build the seed index first
+    when there is none (a fresh install), showing progress."""
+    from assistant.pipeline import Assistant
+    from index.retrieve import SearchIndex
+    from index.store import current_generation
+
+    if prepare and current_generation(settings.resolved_index_dir) is None:
+        print(f"No index at {settings.resolved_index_dir} yet: preparing the model and indexing "
+              "the seed documents (first start only).", file=sys.stderr)
+        code = cmd_index(argparse.Namespace(paths=[], rebuild=False, index_dir=settings.index_dir))
+        if code:
+            raise SystemExit(code)
+    return Assistant(SearchIndex(settings))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.api import AccessPolicy, create_app
+
+    settings = _settings(args)
+    assistant = _load_assistant(settings, prepare=True)
+    print("Loading the model …", file=sys.stderr)
+    assistant.warm_up()
+    policy = AccessPolicy(include_non_public=settings.include_non_public, api_key=settings.api_key)
+    if settings.include_non_public and not settings.api_key:
+        print("warning: include_non_public is set but no api_key: non-public items stay hidden",
+              file=sys.stderr)
+    app = create_app(assistant, policy)
+    print(f"Serving {len(assistant.index.documents)} documents on http://{args.host}:{args.port} "
+          f"(API docs: http://{args.host}:{args.port}/docs)", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if not args.verbose else "info")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _load_assistant(_settings(args), prepare=False)
+    result = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(assistant.result_json(result), ensure_ascii=False, indent=2))
+        return 0
+    if result.abstained:
+        print("Keine Antwort in den Niederschriften gefunden. Die nächsten Textstellen:")
+        for hit in result.hits[:3]:
+            item = assistant.index.items[hit.passage.agenda_item_id]
+            print(f"  - {hit.passage.document_id}, {item.number or item.title}: "
+                  f"{' '.join(hit.passage.text.split())[:200]}…")
+        return 0
+    for rank, answer in enumerate(result.answers, start=1):
+        data = assistant.answer_json(answer)
+        item, meeting = data["agenda_item"], data["meeting"]
+        where = ", ".join(str(x) for x in (meeting["body"], meeting["committee"],
+                                            meeting["date"] or meeting["year"]) if x)
+        top = f"TOP {item['number']}: " if item["number"] else ""
+        print(f"{rank}. {answer.text}")
+        print(f"   „{' '.join(answer.context.split())}“")
+        print(f"   — {where}; {top}{item['title'] or ''} [{data['document_id']} "
+              f"{answer.start}:{answer.end}]")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print(json.dumps(_settings(args).as_dict(), indent=2, ensure_ascii=False))
     return 0
@@ -109,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-to", type=_date)
     p.add_argument("--document")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (prepares the seed index on first start)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--index-dir", type=Path)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("ask", help="answer one question on the terminal")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--index-dir", type=Path)
+    p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("config", help="print the effective configuration")
     p.add_argument("--index-dir", type=Path)

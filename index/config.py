@@ -35,6 +35,8 @@ class Settings:
     passage_min_words: int = 60
     passage_overlap_words: int = 40
     duplicate_threshold: float = 0.8
+    include_non_public: bool = False  # serve non-public agenda items to requests with api_key
+    api_key: str | None = None
 
     @property
     def resolved_index_dir(self) -> Path:
@@ -67,6 +69,7 @@ class Settings:
     def as_dict(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["index_dir"] = self.resolved_index_dir
+        data["api_key"] = "***" if self.api_key else None
         return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
 
 
@@ -79,6 +82,10 @@ def _convert(type_name, raw: str, name: str):
             return int(raw)
         if type_name == "float":
             return float(raw)
+        if type_name == "bool":
+            if raw.strip().lower() not in ("1", "true", "yes", "0", "false", "no", ""):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("1", "true", "yes")
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from exc
     return raw

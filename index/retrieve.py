@@ -103,7 +103,7 @@ class SearchIndex:
         keep = np.ones(len(self.passages), dtype=bool)
         if not filters.include_non_public:
             keep &= self._public
-        wanted_docs = [d for d in self.documents.values() if _document_matches(d, filters)]
+        wanted_docs = [d for d in self.documents.values() if document_matches(d, filters)]
         if len(wanted_docs) != len(self.documents):
             ids = {d.id for d in wanted_docs}
             keep &= np.array([p.document_id in ids for p in self.passages], dtype=bool)
@@ -238,7 +238,7 @@ def _top(rows: np.ndarray, scores: np.ndarray, depth: int) -> Ranked:
     return Ranked(rows[order], scores[order])
 
 
-def _document_matches(document: Document, filters: Filters) -> bool:
+def document_matches(document: Document, filters: Filters) -> bool:
     meeting = document.meeting
     if filters.document_id and document.id != filters.document_id:
         return False
