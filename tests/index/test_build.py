@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def test_unchanged_corpus_does_no_work_and_new_documents_are_added(tmp_path, cor
     assert again.status == "up-to-date" and again.encoded == 0
     assert current_generation(settings.resolved_index_dir) == generation
 
-    (corpus / "005_lastenrad.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
+    # a text no earlier run has embedded (the embedding cache outlives test runs)
+    (corpus / "005_lastenrad.txt").write_text(f"{NEW_DOCUMENT} Aktenzeichen {uuid.uuid4().hex}.",
+                                              encoding="utf-8")
     added = build_index([corpus], settings, embedder=embedder)
     assert added.added == ["005_lastenrad"] and added.changed == []
     assert added.encoded == 1  # only the new passage went to the encoder
