@@ -40,3 +40,20 @@ def seed_index(seed_settings, embedder):
 
     build_index(None, seed_settings, embedder=embedder)
     return SearchIndex(seed_settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_index):
+    from assistant.pipeline import Assistant
+
+    return Assistant(seed_index)
+
+
+@pytest.fixture(scope="session")
+def api_server(seed_assistant):
+    """The API over the seed index, served on loopback."""
+    from assistant.api import create_app
+    from assistant.live_server import LiveServer
+
+    with LiveServer(create_app(seed_assistant)) as server:
+        yield server

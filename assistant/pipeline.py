@@ -1,0 +1,114 @@
+"""The assistant: a question (and its conversation) in, extractive answers with citations out.
+
+question ─► conversation.resolve (follow-up → query + filters)
+         ─► SearchIndex.search (hybrid)
+         ─► AnswerExtractor.extract (typed span or sentence; abstain below the threshold)
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from assistant.answer import AnswerExtractor, AnswerSet
+from assistant.conversation import SessionStore, resolve
+from index.records import Answer, Filters, Hit
+from index.retrieve import SearchIndex
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class AskResult:
+    question: str
+    session_id: str
+    query: str
+    is_followup: bool
+    answer_set: AnswerSet
+    hits: list[Hit]
+
+    @property
+    def abstained(self) -> bool:
+        return self.answer_set.abstained
+
+    @property
+    def answers(self) -> list[Answer]:
+        return self.answer_set.answers
+
+
+class Assistant:
+    def __init__(self, index: SearchIndex, extractor: AnswerExtractor | None = None,
+                 sessions: SessionStore | None = None) -> None:
+        self.index = index
+        self.extractor = extractor or AnswerExtractor(index)
+        self.sessions = sessions or SessionStore()
+        self.known_bodies = sorted({d.meeting.body for d in index.documents.values() if d.meeting.body})
+        self.known_committees = sorted({d.meeting.committee for d in index.documents.values()
+                                        if d.meeting.committee})
+
+    def warm_up(self) -> None:
+        self.index.warm_up()
+        self.ask("Wie viele Stellen sind besetzt?", session_id=None)
+
+    def ask(self, question: str, session_id: str | None = None, top_k: int = 5,
+            filters: Filters | None = None) -> AskResult:
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+        filters = filters or Filters()
+        session = self.sessions.get(session_id)
+        resolution = resolve(session, question, filters, self.known_bodies, self.known_committees)
+        search_filters = replace(resolution.filters, include_non_public=filters.include_non_public)
+        hits = self.index.search(resolution.query, mode="hybrid", top_k=top_k, filters=search_filters)
+        answer_set = self.extractor.extract(resolution.query, hits)
+        session.add_turn(question=question, query=resolution.query, filters=resolution.filters,
+                         answers=answer_set.answers, hits=hits)
+        log.info("ask %r → query %r, %d answers, abstained=%s", question, resolution.query,
+                 len(answer_set.answers), answer_set.abstained)
+        return AskResult(question, session.id, resolution.query, resolution.is_followup,
+                         answer_set, hits)
+
+    # ------------------------------------------------------------------ JSON
+
+    def answer_json(self, answer: Answer) -> dict:
+        passage = answer.passage
+        document = self.index.documents[passage.document_id]
+        item = self.index.items[passage.agenda_item_id]
+        return {
+            "text": answer.text,
+            "score": round(answer.score, 4),
+            "document_id": passage.document_id,
+            "start": answer.start,
+            "end": answer.end,
+            "context": answer.context,
+            "context_start": answer.context_start,
+            "context_end": answer.context_end,
+            "agenda_item": item.as_json(),
+            "meeting": document.meeting.as_json(),
+            "also_in": [self._copy_json(answer, pid) for pid in answer.also_in],
+        }
+
+    def _copy_json(self, answer: Answer, passage_id: str) -> dict:
+        """Where the same answer stands in a duplicate copy (offsets into that document)."""
+        copy = self.index.passage_by_id(passage_id)
+        text = self.index.documents[copy.document_id].text
+        found = text.find(answer.context, copy.start, copy.end + len(answer.context))
+        span: dict = {}
+        if found >= 0:
+            offset = answer.start - answer.context_start
+            span = {"start": found + offset, "end": found + offset + len(answer.text)}
+        return {"document_id": copy.document_id, "passage_id": copy.id,
+                "agenda_item": self.index.items[copy.agenda_item_id].as_json(), **span}
+
+    def result_json(self, result: AskResult) -> dict:
+        return {
+            "question": result.question,
+            "session_id": result.session_id,
+            "query": result.query,
+            "abstained": result.abstained,
+            "answers": [self.answer_json(a) for a in result.answers],
+            "passages": [self.index.hit_json(h) for h in result.hits],
+        }
