@@ -105,6 +105,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", "An unexpected error occurred; it has been logged.")
 
 
+# ----------------------------------------------------------------------------- access
+
+
+def non_public_access(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> bool:
+    """Whether this request may see non-public items; a wrong key is an error, not a shrug."""
+    policy: AccessPolicy = request.app.state.policy
+    if x_api_key is not None and policy.include_non_public and not policy.allows_non_public(x_api_key):
+        raise HTTPException(401, "The API key is not valid.")
+    return policy.allows_non_public(x_api_key)
+
+
+Access = Annotated[bool, Depends(non_public_access)]
+
+
 # ----------------------------------------------------------------------------- app
 
 
@@ -113,14 +127,8 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
     index = assistant.index
     app = FastAPI(title="minutes-qa", version="0.1.0",
                   description="Extractive question answering over German council minutes.")
+    app.state.policy = policy
     _install_error_handlers(app)
-
-    def access(x_api_key: Annotated[str | None, Header()] = None) -> bool:
-        if x_api_key is not None and policy.include_non_public and not policy.allows_non_public(x_api_key):
-            raise HTTPException(401, "The API key is not valid.")
-        return policy.allows_non_public(x_api_key)
-
-    Access = Annotated[bool, Depends(access)]
 
     def visible_text(document: Document, non_public_ok: bool) -> str:
         if non_public_ok:
