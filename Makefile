@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test serve index test bench
+.PHONY: install install-test browser serve index test bench
 
 # torch is pinned in the same step as sentence-transformers: 2.13.0 is the CPU build on
 # this machine's local wheel index; any other version would pull the CUDA stack.
@@ -15,11 +15,19 @@ install:
 install-test:
 	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test]"
 
+# The web page tests drive Debian's chromium (Playwright uses it; it downloads no browser).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
 index: install
 	$(PYTHON) -m assistant.cli index
 
 serve: install
 	$(PYTHON) -m assistant.cli serve --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test browser
 	$(PYTHON) -m pytest

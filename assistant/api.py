@@ -207,4 +207,19 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
         return {"status": "ok", "documents": len(index.documents), "passages": len(index.passages),
                 "model": index.manifest.get("model"), "index_created": index.manifest.get("created")}
 
+    # ---- web page (assistant/web): static files at /static, the page at / -----------------
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from starlette.staticfiles import StaticFiles
+
+    web_dir = Path(__file__).parent / "web"
+    app.mount("/static", StaticFiles(directory=web_dir), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def web_page() -> FileResponse:
+        return FileResponse(web_dir / "index.html", media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+    # ---- end web page ------------------------------------------------------------------------
+
     return app
