@@ -184,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir", type=Path)
     p.set_defaults(func=cmd_ask)
 
+    from eval.cli import add_eval_parser
+
+    add_eval_parser(sub)
+
     p = sub.add_parser("config", help="print the effective configuration")
     p.add_argument("--index-dir", type=Path)
     p.set_defaults(func=cmd_config)
