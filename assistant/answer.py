@@ -92,7 +92,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -128,6 +128,30 @@ MAX_ENCODED_WORDS = 80  # longer sentences are cut for the encoder (speed; meani
 WEIGHTS = {"sim": 0.30, "lex": 0.15, "focus": 0.25, "rank": 0.20, "span": 0.10}
 NOVELTY_FACTOR = 0.75  # a sentence that only repeats the question (a heading) answers nothing
 TYPED = ("quantity", "date", "time", "person", "organisation", "place", "decision", "list")
+REPEAT_FACTOR = 0.6  # a follow-up's candidate that repeats the previous turn's answer
+FOCUS_ITEM_FACTOR = 1.05  # a follow-up's candidate from an agenda item that answered the previous turn
+NEAR_PREVIOUS_FACTOR = 1.08  # ... close to the previous answer (same document, NEAR_PREVIOUS_CHARS)
+NEAR_PREVIOUS_CHARS = 600
+ENTITY_FACTOR = 1.08  # ... naming the entity a personal anaphor refers to ("he" -> Jan Röder)
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What a follow-up question knows about the conversation (``extract(..., context=...)``).
+
+    ``question``: the follow-up as asked (the resolved query, with carried topic terms, is the
+    ``question`` argument of ``extract``); ``previous``: the previous turn's question analysis;
+    ``answers``: the previous turn's answers (best first); ``focus_items`` /
+    ``focus_documents``: agenda items and documents that answered the previous turn;
+    ``entity``: the previous answer a personal anaphor refers to ("he" -> "Jan Röder").
+    """
+
+    question: str
+    previous: QuestionAnalysis | None = None
+    answers: tuple[Answer, ...] = ()
+    focus_items: tuple[str, ...] = ()
+    focus_documents: tuple[str, ...] = ()
+    entity: str | None = None
 
 
 @dataclass
@@ -796,7 +820,8 @@ class AnswerExtractor:
                 unknown.append(word)
         return unknown
 
-    def _score(self, analysis: QuestionAnalysis, candidates: list[_Candidate], query: np.ndarray) -> None:
+    def _score(self, analysis: QuestionAnalysis, candidates: list[_Candidate], query: np.ndarray,
+               avoid: frozenset[str] = frozenset()) -> None:
         document_text = {c.document_id: self.index.documents[c.document_id].text for c in candidates}
         unknown_factor = UNKNOWN_WORD_FACTOR ** len(self.unknown_words(analysis))
         for c in candidates:
@@ -819,7 +844,7 @@ class AnswerExtractor:
             else:
                 type_factor_extra = 1.0
             rank = 1.0 / (1.0 + 0.3 * (c.rank - 1)) * (1.0 if c.in_hit else EXPANDED_RANK_FACTOR)
-            span, span_quality = self._best_span(analysis, text, c)
+            span, span_quality = self._best_span(analysis, text, c, avoid)
             typed = analysis.answer_type in TYPED
             if analysis.unit == "url" and not _URL_RE.search(text):
                 type_factor = NO_TYPE_FACTOR
@@ -874,7 +899,10 @@ class AnswerExtractor:
             return Span(item.decision_start - c.start, item.decision_end - c.start, "decision")
         return None
 
-    def _best_span(self, analysis: QuestionAnalysis, text: str, c: _Candidate) -> tuple[Span | None, float]:
+    def _best_span(self, analysis: QuestionAnalysis, text: str, c: _Candidate,
+                   avoid: frozenset[str] = frozenset()) -> tuple[Span | None, float]:
+        """The best typed span of a sentence; spans in ``avoid`` (normalised answer texts of the
+        previous turn of a conversation) are skipped: a follow-up asks something new."""
         if c.forced_span is not None:
             start, end = c.forced_span
             return Span(start - c.start, end - c.start, "person"), 1.0
@@ -886,6 +914,8 @@ class AnswerExtractor:
         best_quality = -1.0
         for position, kind in enumerate(kinds):
             for span in self._spans(text, kind):
+                if avoid and _normal(text[span.start:span.end]) in avoid:
+                    continue
                 if tokens is None:
                     tokens = self._tokens_cache.get_or(text, lambda: _tokens(text, self.analyzer))
                 quality = self._span_quality(analysis, text, span, tokens)
@@ -993,15 +1023,43 @@ class AnswerExtractor:
 
     # ------------------------------------------------------------------ answers
 
+    def followup_analysis(self, query: str, context: TurnContext) -> QuestionAnalysis:
+        """The analysis of a follow-up: type, focus, anchors, unit and target come from the
+        question as asked; the carried topic terms of the resolved ``query`` only add content
+        terms (lexical overlap, a mild context signal). A question without an answer type of
+        its own ("Wie sieht es im Rhein-Sieg-Kreis aus?") inherits the previous turn's type,
+        focus, unit, counted noun and target."""
+        own = analyze_question(context.question, self.vocabulary)
+        full = analyze_question(query, self.vocabulary)
+        terms = tuple(dict.fromkeys(own.terms + full.terms))
+        covered = {t for g in own.term_groups for t in g}
+        groups = own.term_groups + tuple(g for g in full.term_groups if not covered & set(g))
+        analysis = replace(own, terms=terms, term_groups=tuple(dict.fromkeys(groups)))
+        previous = context.previous
+        if own.answer_type == "other" and not own.special and previous is not None \
+                and previous.answer_type != "other":
+            analysis = replace(analysis, answer_type=previous.answer_type, focus_terms=previous.focus_terms,
+                               focus_groups=previous.focus_groups, unit=previous.unit,
+                               counted=previous.counted, target=previous.target,
+                               terms=tuple(dict.fromkeys(terms + previous.focus_terms)))
+        elif own.answer_type == "quantity" and previous is not None and previous.answer_type == "quantity" \
+                and not own.unit and not own.counted:
+            analysis = replace(analysis, unit=previous.unit, counted=previous.counted)  # "How many of them"
+        return analysis
+
     def extract(self, question: str, hits: list[Hit], max_answers: int = 3,
-                query_vector: np.ndarray | None = None) -> AnswerSet:
+                query_vector: np.ndarray | None = None, context: TurnContext | None = None) -> AnswerSet:
         """Answers to ``question`` from ``hits`` (best first), or an abstention.
 
         ``query_vector``: the e5 query vector of ``question`` if the caller has it (saves one
-        encoder call); it is encoded otherwise.
+        encoder call); it is encoded otherwise. ``context``: for a follow-up, the conversation
+        (``TurnContext``); ``question`` is then the resolved query.
         """
         started = time.perf_counter()
-        analysis = analyze_question(question, self.vocabulary)
+        if context is not None and context.question.strip():
+            analysis = self.followup_analysis(question, context)
+        else:
+            analysis = analyze_question(question, self.vocabulary)
         if not hits or not any(t in self._idf for t in analysis.terms + analysis.anchors):
             # nothing to answer from, or a question without a single word the minutes use
             return AnswerSet([], True, 0.0, analysis, time.perf_counter() - started)
@@ -1009,7 +1067,11 @@ class AnswerExtractor:
             candidates = self._structured(hits, analysis) + self._candidates(hits, analysis)
             query = self._query_vector(question) if query_vector is None else \
                 np.asarray(query_vector, dtype=np.float32).reshape(-1)
-            self._score(analysis, candidates, query)
+            avoid = frozenset(_normal(a.text) for a in context.answers[:1]) if context is not None \
+                else frozenset()
+            self._score(analysis, candidates, query, avoid)
+            if context is not None:
+                self._conversation_factors(candidates, context)
         candidates.sort(key=lambda c: (-c.score, c.rank, c.document_id, c.start))
         best = candidates[0].score if candidates else 0.0
         if best < self.threshold:
@@ -1039,6 +1101,34 @@ class AnswerExtractor:
             keys[key] = len(answers)
             answers.append(answer)
         return AnswerSet(answers, False, best, analysis, time.perf_counter() - started)
+
+    def _conversation_factors(self, candidates: list[_Candidate], context: TurnContext) -> None:
+        """Follow-up signals: repeating the previous answer is almost never right; the agenda
+        items that answered, the previous answer's neighbourhood and the entity an anaphor
+        refers to are mildly preferred."""
+        previous = [a for a in context.answers[:1]]
+        entity_terms = frozenset()
+        if context.entity:
+            entity_terms = frozenset(t for t in self.terms(context.entity) if len(t) > 2)
+        for c in candidates:
+            text = self.index.documents[c.document_id].text
+            if c.span is not None:
+                answer_text = text[c.start + c.span.start:c.start + c.span.end]
+            else:
+                answer_text = text[c.start:c.end]
+            factor = 1.0
+            for a in previous:
+                if _normal(answer_text) == _normal(a.text):
+                    factor *= REPEAT_FACTOR
+                elif a.passage.document_id == c.document_id and \
+                        min(abs(c.start - a.context_end), abs(a.context_start - c.end)) <= NEAR_PREVIOUS_CHARS:
+                    factor *= NEAR_PREVIOUS_FACTOR
+            if c.item_id in context.focus_items:
+                factor *= FOCUS_ITEM_FACTOR
+            if entity_terms and entity_terms & self.terms(text[c.start:c.end]):
+                factor *= ENTITY_FACTOR
+            c.features["conversation"] = factor
+            c.score *= factor
 
     def _same_meeting(self, a: Answer, b: Answer) -> bool:
         ma = self.index.documents[a.passage.document_id].meeting
@@ -1076,6 +1166,10 @@ _UNIT_WORDS = frozenset({"euro", "prozent", "stunden", "stunde", "tage", "monate
 _PREFIX = 7  # shortest shared prefix of two stems of one word family
 _DAY_TARGETS = frozenset({"tag", "datum", "dat", "stichtag", "day", "date"})
 _GENERIC_PLACE_TERMS = frozenset({"kreis", "stadt", "region", "gemeind", "kommun", "land"})
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w,.%]+", " ", text.casefold()).split())
 
 
 def _prefix_match(a: str, b: str) -> bool:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from assistant.answer import AnswerExtractor, AnswerSet
-from assistant.conversation import SessionStore, resolve
+import re
+import threading
+from collections import OrderedDict
+
+from assistant.answer import AnswerExtractor, AnswerSet, TurnContext
+from assistant.conversation import _PERSONAL, _SALUTATION, SessionStore, _looks_like_name, resolve
 from index.records import Answer, Filters, Hit
 from index.retrieve import SearchIndex
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
+MAX_REMEMBERED = 1000  # sessions whose last answer set is kept for follow-ups
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class Assistant:
         self.known_bodies = sorted({d.meeting.body for d in index.documents.values() if d.meeting.body})
         self.known_committees = sorted({d.meeting.committee for d in index.documents.values()
                                         if d.meeting.committee})
+        self._last: OrderedDict[str, tuple[str, AnswerSet]] = OrderedDict()  # session -> (question, answers)
+        self._last_lock = threading.Lock()
 
     def warm_up(self) -> None:
         self.index.warm_up()
@@ -63,13 +70,43 @@ class Assistant:
         resolution = resolve(session, question, filters, self.known_bodies, self.known_committees)
         search_filters = replace(resolution.filters, include_non_public=filters.include_non_public)
         hits = self.index.search(resolution.query, mode="hybrid", top_k=top_k, filters=search_filters)
-        answer_set = self.extractor.extract(resolution.query, hits)
+        context = self._context(session, question, resolution) if resolution.is_followup else None
+        answer_set = self.extractor.extract(resolution.query, hits, context=context)
+        with self._last_lock:
+            self._last.pop(session.id, None)
+            self._last[session.id] = (question, answer_set)
+            while len(self._last) > MAX_REMEMBERED:
+                self._last.popitem(last=False)
         session.add_turn(question=question, query=resolution.query, filters=resolution.filters,
                          answers=answer_set.answers, hits=hits)
         log.info("ask %r → query %r, %d answers, abstained=%s", question, resolution.query,
                  len(answer_set.answers), answer_set.abstained)
         return AskResult(question, session.id, resolution.query, resolution.is_followup,
                          answer_set, hits)
+
+    def _context(self, session, question: str, resolution) -> TurnContext:
+        """The conversation as the answer step sees it: the question as asked, the previous
+        turn's analysis and answers, the agenda items that answered it, and the previous answer
+        a personal anaphor refers to ("When does he start?" -> "Jan Röder")."""
+        last = session.last_turn
+        with self._last_lock:
+            remembered = self._last.get(session.id)
+        previous = None
+        answers: tuple = ()
+        if remembered is not None and last is not None and remembered[0] == last.question:
+            previous = remembered[1].analysis
+            answers = tuple(remembered[1].answers)
+        entity = None
+        words = {w.casefold() for w in re.findall(r"\w+", question)}
+        if words & _PERSONAL and last is not None:
+            for text in last.answers[:1]:
+                name = _SALUTATION.sub("", text).strip()
+                if _looks_like_name(name):
+                    entity = name
+        return TurnContext(question=question, previous=previous, answers=answers,
+                           focus_items=resolution.focus_items or (last.agenda_item_ids if last else ()),
+                           focus_documents=resolution.focus_documents or (last.document_ids if last else ()),
+                           entity=entity)
 
     # ------------------------------------------------------------------ JSON
 

@@ -107,7 +107,8 @@ FOCUS_WORDS: dict[str, str] = {
     "received": "erhalten eingegangen", "receive": "erhalten", "attached": "beigefügt",
     "carried": "durchgeführt", "held_meeting": "versammelt", "moves": "wechseln übergehen",
     "move": "wechseln übergehen", "added": "ergänzt", "translated": "übersetzt",
-    "rent": "angemietet", "taught": "Beschulung", "seated": "anwesend", "located": "angesiedelt",
+    "rent": "angemietet", "taught": "Beschulung", "seated": "anwesend", "located": "angesiedelt", "based": "angesiedelt",
+    "pay": "bezuschusst gefördert", "pays": "bezuschusst gefördert", "paid": "bezuschusst gefördert",
     "attach": "anzudocken", "attaching": "anzudocken", "considered": "angedacht",
     "presented": "präsentiert", "asked": "bat erkundigte", "pointed": "wies",
     "built": "erstellt", "work": "tätig", "employ": "beschäftigt",
@@ -128,7 +129,7 @@ TERM_WORDS: dict[str, str] = {
     "evaluations": "Evaluationen", "evaluation": "Evaluation", "languages": "Sprachen",
     "language": "Sprache", "hours": "Stunden", "days": "Tage", "months": "Monate", "weeks": "Wochen",
     "meeting": "Sitzung", "committee": "Ausschuss", "subcommittee": "Unterausschuss",
-    "council": "Kreistag", "advisory": "Beirat", "district": "Kreis", "state": "Land",
+    "council": "Kreistag", "advisory": "Beirat", "district": "Kreis", "state": "Land", "cross": "Kreuz DRK", "red": "Roten",
     "administration": "Verwaltung", "agreement": "Vereinbarung", "funding": "Förderung",
     "grant": "Zuwendung Zuschuss", "guidelines": "Richtlinien", "application": "Antrag",
     "minutes": "Niederschrift", "item": "Tagesordnungspunkt", "report": "Bericht",
@@ -400,6 +401,9 @@ def _counted_words(text: str, lang: str) -> list[str]:
                 nouns.append(clean)
             elif nouns:
                 break
+            elif clean in ("der", "die", "das", "den", "dem", "des") \
+                    or not re.search(r"(?:e|en|er|es|em)$", clean):
+                break  # a verb or an article first: "wie viele fördert das Land" counts no "Land"
         return nouns[:3]
     nouns = []
     for word in words:
