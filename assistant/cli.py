@@ -52,6 +52,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _citation(meeting: dict, item: dict) -> tuple[str, str]:
+    """('Body · Committee · date', 'TOP n ') for a terminal line; missing parts left out."""
+    where = " · ".join(str(x) for x in (meeting["body"], meeting["committee"],
+                                         meeting["date"] or meeting["year"]) if x)
+    return where, f"TOP {item['number']} " if item["number"] else ""
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from index.records import Filters
     from index.retrieve import SearchIndex
@@ -68,10 +75,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not results:
         print("No passage matches.")
     for rank, result in enumerate(results, start=1):
-        item, meeting = result["agenda_item"], result["meeting"]
-        where = " · ".join(str(x) for x in (meeting["body"], meeting["committee"],
-                                             meeting["date"] or meeting["year"]) if x)
-        label = f"TOP {item['number']} " if item["number"] else ""
+        item = result["agenda_item"]
+        where, label = _citation(result["meeting"], item)
         print(f"{rank}. [{result['score']:.4f}] {label}{item['title'] or ''}  ({where})")
         print(f"   {result['document_id']} [{result['start']}:{result['end']}]")
         snippet = " ".join(result["text"].split())
@@ -132,13 +137,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     for rank, answer in enumerate(result.answers, start=1):
         data = assistant.answer_json(answer)
-        item, meeting = data["agenda_item"], data["meeting"]
-        where = ", ".join(str(x) for x in (meeting["body"], meeting["committee"],
-                                            meeting["date"] or meeting["year"]) if x)
-        top = f"TOP {item['number']}: " if item["number"] else ""
+        item = data["agenda_item"]
+        where, label = _citation(data["meeting"], item)
         print(f"{rank}. {answer.text}")
         print(f"   „{' '.join(answer.context.split())}“")
-        print(f"   — {where}; {top}{item['title'] or ''} [{data['document_id']} "
+        print(f"   — {where}; {label}{item['title'] or ''} [{data['document_id']} "
               f"{answer.start}:{answer.end}]")
     return 0
 
