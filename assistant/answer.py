@@ -24,7 +24,9 @@ How it works
      (half) and in the sentence, its neighbours and its agenda item title (half);
    * ``focus``: share of the focus words (a word and its synonyms count once) found in the
      sentence, or in the lead-in sentence of a list item ("… wie folgt besetzt:"); 0.5 when
-     the question has none;
+     the question has none; a focus word found only after a negation ("nicht gesichert",
+     ``NEGATION_WINDOW`` words) counts ``NEGATED_FOCUS_FACTOR`` (0.25), one found only as a
+     derivation of the same stem ("besetzt" ~ "Besetzung") ``DERIVED_FOCUS_FACTOR`` (0.4);
    * ``rank``: retrieval rank of the hit, ``1 / (1 + 0.3·(rank − 1))``, times 0.7 for
      sentences from the rest of the agenda item;
    * ``span``: quality of the best typed span (see 5.), 0.5 for untyped questions;
@@ -32,7 +34,9 @@ How it works
      ``NO_TYPE_FACTOR`` (0.45) when it does not (typed questions, and "web address"
      questions without a URL), ``SECONDARY_KIND_TYPE_FACTOR`` (0.85) for an organisation
      answering a "who" question, ``MISSING_ROLE_FACTOR`` (0.6) when a "who is the
-     <role>" question's role is not in the sentence, ``NOVELTY_FACTOR`` (0.75) for an untyped
+     <role>" question's role is not in the sentence, ``MISSING_OBJECT_FACTOR`` (0.6) when a
+     "wer <verb> <thing>" question's thing is not in the sentence, its neighbours or its agenda
+     item title ("Wer leitet das Jobcenter …?"), ``NOVELTY_FACTOR`` (0.75) for an untyped
      sentence that only repeats the question (a heading);
    * ``anchor`` factor: the question's numbers, years, dates and acronyms, and names of
      the indexed bodies ("Aachen", "Rhein-Sieg-Kreis"), must be in the sentence or its
@@ -93,6 +97,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,6 +121,7 @@ ITEM_ANCHOR_FACTOR = 0.85
 ITEM_DATE_ANCHOR_FACTOR = 0.7  # a full date in the question should be in or next to the sentence
 SECONDARY_KIND_TYPE_FACTOR = 0.85
 MISSING_ROLE_FACTOR = 0.6  # person questions naming a role ("Geschäftsführer") the sentence lacks
+MISSING_OBJECT_FACTOR = 0.6  # "wer <verb> <thing>" questions whose thing the sentence lacks
 BODY_TERM_FACTOR = 0.2
 PART_MATCH_FACTOR = 0.5  # a sentence word that matches only a compound part of a question word
 OTHER_CLAUSE_FACTOR = 0.4
@@ -132,6 +138,12 @@ REPEAT_FACTOR = 0.6  # a follow-up's candidate that repeats the previous turn's 
 FOCUS_ITEM_FACTOR = 1.05  # a follow-up's candidate from an agenda item that answered the previous turn
 NEAR_PREVIOUS_FACTOR = 1.08  # ... close to the previous answer (same document, NEAR_PREVIOUS_CHARS)
 NEAR_PREVIOUS_CHARS = 600
+NEGATED_FOCUS_FACTOR = 0.25  # a focus word found only negated ("nicht gesichert") hardly matches
+NEGATION_WINDOW = 2  # a negator at most this many words before the word
+DERIVED_FOCUS_FACTOR = 0.4  # a focus word found only as a derivation ("besetzt" ~ "Besetzung"):
+# weak, "besetzt" (filled) is not "die Besetzung von 6,0 Stellen" (the planned filling)
+BREAKDOWN_FACTOR = 0.9  # a follow-up's span in the brackets right after the previous answer
+REFERENT_FACTOR = 1.15  # ... naming the topic a non-person anaphor refers to ("ihn" -> der Beirat)
 ENTITY_FACTOR = 1.08  # ... naming the entity a personal anaphor refers to ("he" -> Jan Röder)
 
 
@@ -143,7 +155,9 @@ class TurnContext:
     ``question`` argument of ``extract``); ``previous``: the previous turn's question analysis;
     ``answers``: the previous turn's answers (best first); ``focus_items`` /
     ``focus_documents``: agenda items and documents that answered the previous turn;
-    ``entity``: the previous answer a personal anaphor refers to ("he" -> "Jan Röder").
+    ``entity``: the previous answer a personal anaphor refers to ("he" -> "Jan Röder");
+    ``anaphor``: the follow-up has a personal anaphor ("Wer leitet ihn?"); without an
+    ``entity`` it refers to the previous question's topic (``AnswerExtractor.referent_terms``).
     """
 
     question: str
@@ -152,6 +166,7 @@ class TurnContext:
     focus_items: tuple[str, ...] = ()
     focus_documents: tuple[str, ...] = ()
     entity: str | None = None
+    anaphor: bool = False
 
 
 @dataclass
@@ -824,6 +839,7 @@ class AnswerExtractor:
                avoid: frozenset[str] = frozenset()) -> None:
         document_text = {c.document_id: self.index.documents[c.document_id].text for c in candidates}
         unknown_factor = UNKNOWN_WORD_FACTOR ** len(self.unknown_words(analysis))
+        objects = self.object_terms(analysis)
         for c in candidates:
             text = document_text[c.document_id][c.start:c.end]
             sentence_terms = self.terms(text)
@@ -836,11 +852,15 @@ class AnswerExtractor:
             focus_terms = sentence_terms
             if c.lead is not None:  # "… aktuell wie folgt besetzt:" governs the list items below it
                 focus_terms = sentence_terms | self.terms(document_text[c.document_id][c.lead[0]:c.lead[1]])
-            focus = (sum(any(_fuzzy_in(t, focus_terms) for t in _full_terms(g)) for g in groups) / len(groups)
+            negated = self._negated_terms(text)
+            positive = focus_terms - negated if negated else focus_terms
+            focus = (sum(_focus_match(g, positive, negated) for g in groups) / len(groups)
                      if groups else 0.5)
             if analysis.answer_type == "person" and set(analysis.target) - _GENERIC_ROLES and not c.structured and \
                     not any(_fuzzy_in(t, sentence_terms) for t in _full_terms(analysis.target)):
                 type_factor_extra = MISSING_ROLE_FACTOR  # "Wer ist Geschäftsführer …": the role must be there
+            elif objects and not c.structured and not any(_fuzzy_in(t, topic_terms) for t in objects):
+                type_factor_extra = MISSING_OBJECT_FACTOR  # "Wer leitet das Jobcenter?": no Jobcenter here
             else:
                 type_factor_extra = 1.0
             rank = 1.0 / (1.0 + 0.3 * (c.rank - 1)) * (1.0 if c.in_hit else EXPANDED_RANK_FACTOR)
@@ -886,6 +906,37 @@ class AnswerExtractor:
             if c.structured:
                 c.score = max(c.score, (0.6 + 0.4 * f["sim"]) * f["anchor"])
             c.score *= unknown_factor
+
+    def object_terms(self, analysis: QuestionAnalysis) -> tuple[str, ...]:
+        """The nouns a German "wer <verb> …" question asks about ("Wer leitet das *Jobcenter*
+        im Rhein-Sieg-Kreis?" -> jobcent): person questions without a role noun (target),
+        whose answer sentence, its neighbours or its agenda item title must name the thing
+        (bodies and places name the meeting)."""
+        if analysis.lang != "de" or analysis.answer_type != "person" or analysis.target or analysis.special:
+            return ()
+        words = re.findall(r"[^\W\d_][\w-]*", analysis.text)
+        found: list[str] = []
+        for word in words[1:]:
+            if word[:1].isupper():
+                found += [t for t in self.terms(word) if t not in self._body_terms
+                          and t not in _GENERIC_PLACE_TERMS and t not in analysis.anchors and len(t) > 2]
+        return tuple(dict.fromkeys(found))
+
+    def _negated_terms(self, text: str) -> frozenset[str]:
+        """Terms of a sentence that occur only after a negation ("nicht gesichert", "keine
+        Förderung"; a negator at most ``NEGATION_WINDOW`` words before the word)."""
+        if not _NEGATOR_RE.search(text):
+            return frozenset()
+
+        def make():
+            words = _NEGATION_WORDS.findall(text)
+            negated: set[str] = set()
+            plain: set[str] = set()
+            for i, word in enumerate(words):
+                before = {w.casefold() for w in words[max(0, i - NEGATION_WINDOW):i]}
+                (negated if before & _NEGATORS else plain).update(self.terms(word))
+            return frozenset(negated - plain)
+        return self._terms_cache.get_or(("negated", text), make)
 
     def _spans(self, text: str, kind: str) -> list[Span]:
         return self._spans_cache.get_or((text, kind), lambda: find_spans(text, kind))
@@ -1110,6 +1161,7 @@ class AnswerExtractor:
         entity_terms = frozenset()
         if context.entity:
             entity_terms = frozenset(t for t in self.terms(context.entity) if len(t) > 2)
+        referent = self.referent_terms(context)
         for c in candidates:
             text = self.index.documents[c.document_id].text
             if c.span is not None:
@@ -1120,6 +1172,9 @@ class AnswerExtractor:
             for a in previous:
                 if _normal(answer_text) == _normal(a.text):
                     factor *= REPEAT_FACTOR
+                elif a.passage.document_id == c.document_id and c.span is not None \
+                        and _in_breakdown(text, a.end, c.start + c.span.start, c.start + c.span.end):
+                    factor *= BREAKDOWN_FACTOR  # "1,5 Stellen (1,0 … und 0,5 Stellen …)": a detail of it
                 elif a.passage.document_id == c.document_id and \
                         min(abs(c.start - a.context_end), abs(a.context_start - c.end)) <= NEAR_PREVIOUS_CHARS:
                     factor *= NEAR_PREVIOUS_FACTOR
@@ -1127,8 +1182,23 @@ class AnswerExtractor:
                 factor *= FOCUS_ITEM_FACTOR
             if entity_terms and entity_terms & self.terms(text[c.start:c.end]):
                 factor *= ENTITY_FACTOR
+            if referent and referent & self.terms(text[c.start:c.end]):
+                factor *= REFERENT_FACTOR
             c.features["conversation"] = factor
             c.score *= factor
+
+    def referent_terms(self, context: TurnContext) -> frozenset[str]:
+        """The topic a personal anaphor refers to when the previous answer is no person
+        ("Wie viele Mitglieder hat der Beirat …?" / "Wer leitet ihn?" -> beirat,
+        generationenfrag): the head terms of the previous question's content words, without
+        its counted noun, target, focus words, anchors and the names of bodies and places."""
+        if context.entity or context.previous is None or not context.anaphor:
+            return frozenset()
+        previous = context.previous
+        left_out = set(previous.counted) | set(previous.target) | set(previous.focus_terms) \
+            | set(previous.anchors) | self._body_terms | _GENERIC_PLACE_TERMS
+        return frozenset(g[0] for g in previous.term_groups
+                         if len(g[0]) > 2 and not g[0][:1].isdigit() and not left_out & set(g))
 
     def _same_meeting(self, a: Answer, b: Answer) -> bool:
         ma = self.index.documents[a.passage.document_id].meeting
@@ -1161,6 +1231,9 @@ class AnswerExtractor:
 # =========================================================================== helpers
 
 
+_NEGATORS = frozenset("nicht kein keine keinen keinem keiner keines not no".split())
+_NEGATOR_RE = re.compile(r"\b(?:nicht|kein(?:e[nmrs]?)?|not|no)\b", re.IGNORECASE)
+_NEGATION_WORDS = re.compile(r"[^\W\d_][\w-]*")
 _GENERIC_ROLES = frozenset({"mitglied", "person", "member", "kreistagsmitglied", "kreistag"})
 _UNIT_WORDS = frozenset({"euro", "prozent", "stunden", "stunde", "tage", "monate", "wochen", "jahre"})
 _PREFIX = 7  # shortest shared prefix of two stems of one word family
@@ -1198,6 +1271,41 @@ def _fuzzy_in(term: str, terms) -> bool:
         return False
     prefix = term[:_PREFIX]
     return any(t.startswith(prefix) and _prefix_match(term, t) for t in terms)
+
+
+@lru_cache(maxsize=100_000)
+def _derivation_stem(term: str) -> str:
+    """The stem shared by a participle or verb and its derived noun: "besetzt"/"besetz"
+    (Besetzung) -> "besetz", "gefordert"/"forder" (Förderung) -> "forder"."""
+    for suffix in ("ungen", "ung", "et", "t", "en", "e"):
+        if term.endswith(suffix) and len(term) - len(suffix) >= 5:
+            term = term[:-len(suffix)]
+            break
+    if term.startswith("ge") and len(term) >= 7:
+        term = term[2:]
+    return term
+
+
+def _derived_in(term: str, terms) -> bool:
+    """A word of the same derivation family in ``terms`` ("besetzt" ~ "Besetzung")."""
+    if term[:1].isdigit() or len(term) < 5:
+        return False
+    stem = _derivation_stem(term)
+    return len(stem) >= 5 and any(_derivation_stem(t) == stem for t in terms if not t[:1].isdigit())
+
+
+def _focus_match(group, positive, negated) -> float:
+    """How far a sentence matches one focus word (with its synonyms): 1 for the word or a
+    synonym, ``DERIVED_FOCUS_FACTOR`` for a derived word only ("besetzt" ~ "Besetzung"),
+    ``NEGATED_FOCUS_FACTOR`` when the word is there only negated ("nicht gesichert")."""
+    full = _full_terms(group)
+    if any(_fuzzy_in(t, positive) for t in full):
+        return 1.0
+    if negated and any(_fuzzy_in(t, negated) for t in full):
+        return NEGATED_FOCUS_FACTOR
+    if any(_derived_in(t, positive) for t in full):
+        return DERIVED_FOCUS_FACTOR
+    return 0.0
 
 
 def _encoder_text(text: str) -> str:
@@ -1293,12 +1401,24 @@ def _proximity(tokens: list, span: Span, weights: list[tuple[float, frozenset[st
                     own_parenthesis.update(full & terms or full)
             elif terms & parts:
                 value = closeness * PART_MATCH_FACTOR
+            elif any(_derived_in(w, terms) for w in full):
+                value = closeness * PART_MATCH_FACTOR  # "besetzt" ~ "die Besetzung von 6,0 Stellen"
             else:
                 continue
             if value > best[entry]:
                 best[entry] = value
     total = sum(entry[0] for entry in weights)
     return sum(entry[0] * value for entry, value in zip(weights, best)) / total if total else 0.0
+
+
+def _in_breakdown(text: str, previous_end: int, start: int, end: int) -> bool:
+    """Whether ``start:end`` lies in the parenthesis that directly follows the previous
+    answer ending at ``previous_end`` ("1,5 Stellen (1,0 Stellen … und 0,5 Stellen …)")."""
+    after = text[previous_end:start]
+    stripped = after.lstrip()
+    if not stripped.startswith("(") or ")" in stripped:
+        return False
+    return previous_end <= start < end
 
 
 def _inside_parentheses(text: str, span: Span) -> bool:

@@ -106,7 +106,7 @@ class Assistant:
         return TurnContext(question=question, previous=previous, answers=answers,
                            focus_items=resolution.focus_items or (last.agenda_item_ids if last else ()),
                            focus_documents=resolution.focus_documents or (last.document_ids if last else ()),
-                           entity=entity)
+                           entity=entity, anaphor=bool(words & _PERSONAL))
 
     # ------------------------------------------------------------------ JSON
 

@@ -170,16 +170,23 @@ GERMAN_SYNONYMS: dict[str, str] = {
     "tag": "Datum", "datum": "Tag",
     "endete": "Ende", "geendet": "Ende",
     "geleitet": "Leitung Vorsitz Vorsitzender", "leitete": "Leitung Vorsitz Vorsitzender",
-    "leitet": "Leiter Leitung", "fehlte": "abwesend", "fehlten": "abwesend",
+    "leitet": "Leiter Leitung Vorsitz Vorsitzender", "fehlte": "abwesend", "fehlten": "abwesend",
     "gemeldet": "registriert", "unbesetzt": "vakant", "vakant": "unbesetzt",
     "flüchtlinge": "Geflüchtete", "geflüchtete": "Flüchtlinge", "stattfinden": "stattgefunden",
     "derzeit": "aktuell zurzeit", "aktuell": "derzeit zurzeit", "zurzeit": "aktuell derzeit",
     "endet": "Ende ausläuft", "eingegangen": "ging ein", "übermittelt": "zur Verfügung gestellt",
-    "tagte": "Sitzung", "getagt": "Sitzung", "zusammen": "versammelt",
+    "tagte": "Sitzung stattgefunden", "getagt": "Sitzung stattgefunden", "zusammen": "versammelt",
     "betreibt": "Träger", "fördert": "gefördert", "besetzen": "Besetzung besetzt",
     "beabsichtigt": "vor", "vor": "beabsichtigt", "vollzeitäquivalente": "VZÄ", "vzä": "Vollzeitäquivalente",
     "einbezogen": "Einbeziehung", "erstmals": "erste", "erstmalig": "erste", "umgesetzt": "nachgekommen kam", "beschlossen": "Beschluss zugestimmt", "untergebracht": "unterzubringen unterbringen",
+    # "bis wann ist die Förderung gesichert": the minutes say until when it is "befristet"
+    "gesichert": "befristet",
 }
+
+# Modal verbs say nothing about the asked relation ("wie viele *sollen* besetzt werden"):
+# content terms, never focus words.
+_MODAL_VERBS = frozenset("soll sollen sollte sollten kann können konnte konnten muss müssen musste "
+                         "mussten darf dürfen durfte will wollen wollte wollten".split())
 
 _QUESTION_WORDS = (
     "wer wen wem wessen was wann wo wohin woher wie warum weshalb wieso welche welcher welches "
@@ -501,7 +508,7 @@ def analyze_question(text: str, vocabulary: Collection[str] | None = None) -> Qu
             synonyms = _analyse_words(GERMAN_SYNONYMS.get(folded, ""))
             terms.extend(synonyms)
             add_word(analyzer.analyze(word), synonyms)
-            if position == 0 or not word[:1].islower() or len(word) < 3:
+            if position == 0 or not word[:1].islower() or len(word) < 3 or folded in _MODAL_VERBS:
                 continue
             following = words[position + 1] if position + 1 < len(words) else ""
             if following[:1].isupper() and _TOPIC_ADJECTIVE.search(word):

@@ -273,3 +273,20 @@ def test_dev_set_floor(dev_results):
     assert correct / len(answerable) >= CONTAINMENT - 0.03
     assert abstained_unanswerable / len(unanswerable) >= UNANSWERABLE_ABSTENTION - 0.07  # 1 of 16 is 6 points
     assert abstained_answerable / len(answerable) <= ANSWERABLE_ABSTENTION + 0.03
+
+
+def test_derived_negated_and_breakdown_helpers(extractor):
+    from assistant.answer import _derived_in, _focus_match, _in_breakdown
+
+    assert _derived_in("besetzt", {"besetz"})  # besetzt ~ Besetzung
+    assert not _derived_in("besetzt", {"planung"})
+    sentence = "Da derzeit somit nicht gesichert ist, dass die Förderung fortgesetzt wird."
+    negated = extractor._negated_terms(sentence)
+    assert "gesichert" in negated and "forder" not in negated
+    positive = extractor.terms(sentence) - negated
+    assert _focus_match(("gesichert",), positive, negated) < 0.5
+    text = "Aktuell sind hiervon 1,5 Stellen (1,0 Stellen beim Kreis und 0,5 Stellen bei der Diakonie) besetzt."
+    previous_end = text.index("1,5 Stellen") + len("1,5 Stellen")
+    detail = text.index("0,5 Stellen")
+    assert _in_breakdown(text, previous_end, detail, detail + len("0,5 Stellen"))
+    assert not _in_breakdown(text, previous_end, len(text) - 8, len(text) - 1)
