@@ -54,8 +54,14 @@ class Assistant:
         self._last: OrderedDict[str, tuple[str, AnswerSet]] = OrderedDict()  # session -> (question, answers)
         self._last_lock = threading.Lock()
 
+    # Sentence vectors are encoded ahead of time for indexes up to this size (the seeds take
+    # seconds, once: the vectors persist in the embedding cache); larger ones fill it lazily.
+    WARM_SENTENCES_MAX_PASSAGES = 5000
+
     def warm_up(self) -> None:
         self.index.warm_up()
+        if len(self.index.passages) <= self.WARM_SENTENCES_MAX_PASSAGES:
+            self.extractor.warm_up_sentences()
         self.ask("Wie viele Stellen sind besetzt?", session_id=None)
 
     def ask(self, question: str, session_id: str | None = None, top_k: int = 5,
