@@ -46,9 +46,11 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"Index at {report.index_dir} is up to date ({report.documents} documents, "
               f"{report.passages} passages); nothing to do.")
     else:
+        what = ("all reprocessed: settings, model or code changed" if report.reprocessed
+                else f"added {len(report.added)}, changed {len(report.changed)}")
         print(f"Indexed {report.documents} documents, {report.passages} passages into "
-              f"{report.index_dir} in {report.seconds:.1f} s (added {len(report.added)}, "
-              f"changed {len(report.changed)}, encoded {report.encoded} passages).")
+              f"{report.index_dir} in {report.seconds:.1f} s ({what}; encoded {report.encoded} "
+              "passages, the rest from the cache).")
     return 1 if report.errors else 0
 
 
@@ -157,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index (default: the seed documents)")
-    p.add_argument("paths", nargs="*", help="files or folders (.txt, .md, .html); default: seeds/")
+    p.add_argument("paths", nargs="*", help="files or folders (.txt, .md, .html, .pdf); default: seeds/")
     p.add_argument("--index-dir", type=Path)
     p.add_argument("--rebuild", action="store_true", help="start from the given sources alone")
     p.set_defaults(func=cmd_index)

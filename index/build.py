@@ -41,11 +41,13 @@ class BuildReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     encoded: int = 0  # passages sent to the encoder (the rest came from the cache)
+    reprocessed: bool = False  # every document processed again: settings, models or code changed
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
-_PIPELINE_MODULES = ("clean", "markup", "metadata", "ingest", "segment", "sentences", "passages")
+_PIPELINE_MODULES = ("clean", "markup", "pdf", "metadata", "ingest", "segment", "sentences",
+                     "passages")
 
 
 def _pipeline_code_hash() -> str:
@@ -127,6 +129,7 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
             else:
                 log.warning("the index at %s was built with other settings or models; "
                             "rebuilding it from its documents and the new ones", index_dir)
+                report.reprocessed = True
                 try:
                     previous_docs = load_generation(index_dir, with_vectors=False)[0].documents
                 except IndexUnavailable:
