@@ -1,6 +1,7 @@
 """Read source files into ``Document`` records with a canonical text and meeting metadata.
 
-Supported inputs: ``.txt`` (plain, or markdown when it looks like it), ``.md`` and ``.html``.
+Supported inputs: ``.txt`` (plain, or markdown when it looks like it), ``.md``, ``.html`` and
+``.pdf`` (its text layer, see ``index.pdf``; a scanned PDF without one is refused).
 A ``manifest.json`` beside the files supplies metadata that the text does not state; what
 the text states (see ``index.metadata``) wins.
 """
@@ -16,12 +17,13 @@ from pathlib import Path
 from index.clean import canonical_text
 from index.markup import html_to_text, looks_like_markdown, markdown_to_text
 from index.metadata import grunddaten, grunddaten_metadata, niederschrift_header
+from index.pdf import PdfError, pdf_to_text
 from index.records import Document, Meeting
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown",
-                      ".html": "html", ".htm": "html"}
+                      ".html": "html", ".htm": "html", ".pdf": "pdf"}
 MANIFEST_NAME = "manifest.json"
 _SKIP_NAMES = {"readme.md", "readme.txt", MANIFEST_NAME}
 
@@ -104,11 +106,19 @@ def read_document(source: Source) -> Document:
     path, meta = source.path, dict(source.metadata)
     raw = path.read_bytes()
     fmt = meta.get("format") or SUPPORTED_SUFFIXES.get(path.suffix.lower(), "text")
-    raw_text = _decode(raw, path)
-    if fmt == "text" and path.suffix.lower() == ".txt" and "format" not in meta \
-            and looks_like_markdown(raw_text):
-        fmt = "markdown"
-    text = to_canonical_text(raw_text, fmt)
+    pages: tuple[tuple[int, int], ...] = ()
+    if fmt == "pdf":
+        try:
+            pdf = pdf_to_text(raw)
+        except PdfError as exc:
+            raise IngestError(f"{path}: {exc}") from exc
+        text, pages = pdf.text, pdf.pages
+    else:
+        raw_text = _decode(raw, path)
+        if fmt == "text" and path.suffix.lower() == ".txt" and "format" not in meta \
+                and looks_like_markdown(raw_text):
+            fmt = "markdown"
+        text = to_canonical_text(raw_text, fmt)
     if not text.strip():
         raise IngestError(f"{path}: the document has no text")
 
@@ -139,4 +149,5 @@ def read_document(source: Source) -> Document:
         meeting=meeting,
         public=bool(meta.get("public", True)),
         checksum=hashlib.sha256(raw + json.dumps(source.metadata, sort_keys=True).encode()).hexdigest(),
+        pages=pages,
     )

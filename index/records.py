@@ -39,6 +39,8 @@ class Document:
     meeting: Meeting
     public: bool = True
     checksum: str = ""  # sha256 of the source bytes
+    # PDFs: (1-based page number, start offset in ``text``) per page, by offset; () otherwise
+    pages: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

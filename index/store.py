@@ -46,7 +46,7 @@ _SCHEMA = """
 CREATE TABLE documents (
     id TEXT PRIMARY KEY, text TEXT NOT NULL, source TEXT, kind TEXT, title TEXT,
     body TEXT, committee TEXT, date TEXT, meeting_number TEXT, year INTEGER,
-    public INTEGER NOT NULL, checksum TEXT NOT NULL);
+    public INTEGER NOT NULL, checksum TEXT NOT NULL, pages TEXT);
 CREATE TABLE agenda_items (
     id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id), number TEXT,
     title TEXT, start INTEGER NOT NULL, "end" INTEGER NOT NULL, public INTEGER NOT NULL,
@@ -87,10 +87,12 @@ def _write_meta(path: Path, data: IndexData) -> None:
     try:
         con.executescript(_SCHEMA)
         con.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(d.id, d.text, d.source, d.kind, d.title, d.meeting.body, d.meeting.committee,
               d.meeting.date.isoformat() if d.meeting.date else None, d.meeting.number,
-              d.meeting.year, int(d.public), d.checksum) for d in data.documents])
+              d.meeting.year, int(d.public), d.checksum,
+              json.dumps([list(p) for p in d.pages]) if d.pages else None)
+             for d in data.documents])
         con.executemany(
             "INSERT INTO agenda_items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [(i.id, i.document_id, i.number, i.title, i.start, i.end, int(i.public), i.kind,
@@ -173,12 +175,25 @@ def read_manifest(index_dir: Path) -> dict | None:
     return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
+_DOCUMENT_COLUMNS = ("id, text, source, kind, title, body, committee, date, meeting_number, year, "
+                     "public, checksum")
+
+
 def _document_from_row(row: tuple) -> Document:
-    (id_, text, source, kind, title, body, committee, date, number, year, public, checksum) = row
+    (id_, text, source, kind, title, body, committee, date, number, year, public, checksum,
+     pages) = row
     meeting = Meeting(body=body, committee=committee,
                       date=dt.date.fromisoformat(date) if date else None, number=number, year=year)
     return Document(id=id_, text=text, source=source, kind=kind, title=title, meeting=meeting,
-                    public=bool(public), checksum=checksum)
+                    public=bool(public), checksum=checksum,
+                    pages=tuple((int(n), int(start)) for n, start in json.loads(pages)) if pages else ())
+
+
+def _select_documents(con: sqlite3.Connection) -> str:
+    """Generations written before the ``pages`` column existed read as documents without pages."""
+    columns = {row[1] for row in con.execute("PRAGMA table_info(documents)")}
+    pages = "pages" if "pages" in columns else "NULL"
+    return f"SELECT {_DOCUMENT_COLUMNS}, {pages} FROM documents ORDER BY id"
 
 
 def load_generation(index_dir: Path, with_vectors: bool = True) -> tuple[IndexData, faiss.Index, SparseBM25]:
@@ -194,8 +209,7 @@ def load_generation(index_dir: Path, with_vectors: bool = True) -> tuple[IndexDa
             f"--index-dir {index_dir}")
     con = sqlite3.connect(f"file:{folder / META_FILE}?mode=ro", uri=True)
     try:
-        documents = [_document_from_row(r) for r in con.execute(
-            "SELECT * FROM documents ORDER BY id")]
+        documents = [_document_from_row(r) for r in con.execute(_select_documents(con))]
         items = [AgendaItem(id=r[0], document_id=r[1], number=r[2], title=r[3], start=r[4],
                             end=r[5], public=bool(r[6]), kind=r[7], decision=r[8],
                             decision_start=r[9], decision_end=r[10])
