@@ -15,6 +15,7 @@ from collections import OrderedDict
 
 from assistant.answer import AnswerExtractor, AnswerSet, TurnContext
 from assistant.conversation import _PERSONAL, _SALUTATION, SessionStore, _looks_like_name, resolve
+from index.pdf import page_of
 from index.records import Answer, Filters, Hit
 from index.retrieve import SearchIndex
 
@@ -131,6 +132,7 @@ class Assistant:
             "context_end": answer.context_end,
             "agenda_item": item.as_json(),
             "meeting": document.meeting.as_json(),
+            "page": page_of(document, answer.start),  # for PDF sources; null otherwise
             "also_in": [self._copy_json(answer, pid) for pid in answer.also_in],
         }
 

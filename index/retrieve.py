@@ -19,6 +19,7 @@ from index.build import pipeline_signature
 from index.config import Settings
 from index.embed import Embedder
 from index.language import guess_language
+from index.pdf import page_of
 from index.records import AgendaItem, Document, Filters, Hit, Passage
 from index.store import IndexUnavailable, load_generation
 
@@ -229,6 +230,7 @@ class SearchIndex:
             "ranks": hit.ranks,
             "agenda_item": item.as_json(),
             "meeting": document.meeting.as_json(),
+            "page": page_of(document, passage.start),
             "duplicates": duplicates,
         }
 

@@ -233,3 +233,26 @@ def test_page_offsets_survive_the_index_store(tmp_path, extracted):
     con.close()
     loaded = {d.id: d for d in load_generation(tmp_path / "index", with_vectors=False)[0].documents}
     assert loaded["d"].pages == () and loaded["d"].text == extracted.text
+
+
+def test_search_results_and_answers_carry_their_page(tmp_path, minutes_pdf, seed_settings, embedder):
+    """A PDF indexed end to end: passages and answers say which page they stand on."""
+    from dataclasses import replace
+
+    from assistant.pipeline import Assistant
+    from index.build import build_index
+    from index.retrieve import SearchIndex
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sitzung.pdf").write_bytes(minutes_pdf)
+    settings = replace(seed_settings, index_dir=tmp_path / "index")
+    build_index([corpus], settings, embedder=embedder)
+    index = SearchIndex(settings, embedder=embedder)
+    hits = index.search("Wortmeldungen Verschiedenes", top_k=3)
+    pages = {index.hit_json(h)["page"] for h in hits}
+    assert 3 in pages and pages <= {1, 2, 3}
+    result = Assistant(index).ask("Wie viele neue Case-Management-Stellen werden geschaffen?")
+    assert not result.abstained
+    answer = Assistant(index).answer_json(result.answers[0])
+    assert "zwei" in answer["context"] and answer["page"] == 2
