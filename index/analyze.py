@@ -268,17 +268,25 @@ def _spelling_variants(word: str) -> set[str]:
     return variants
 
 
+def read_word_list(name: str) -> list[str]:
+    """Words of a vendored Snowball-format list in ``index/data`` (``|`` starts a comment)."""
+    words = []
+    for line in (_DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        entry = line.split("|", 1)[0].strip()
+        if entry:
+            words.append(entry.split()[0])
+    return words
+
+
 def _load_stopwords() -> frozenset[str]:
-    """Folded stopwords from the vendored Snowball-format files (``|`` starts a comment)."""
+    """Folded stopwords (with spelling variants) from the vendored lists."""
     global _stopwords
     with _load_lock:
         if _stopwords is None:
             words: set[str] = set()
             for name in _STOPWORD_FILES:
-                for line in (_DATA_DIR / name).read_text(encoding="utf-8").splitlines():
-                    entry = line.split("|", 1)[0].strip()
-                    if entry:
-                        words |= _spelling_variants(_fold(entry.split()[0]))
+                for word in read_word_list(name):
+                    words |= _spelling_variants(_fold(word))
             _stopwords = frozenset(words)
     return _stopwords
 

@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
-_DATA_DIR = Path(__file__).with_name("data")
+from index.analyze import read_word_list
+
 _WORD = re.compile(r"[^\W\d_]+")
 _ENGLISH_MARKERS = ("how", "what", "which", "who", "when", "where", "why", "the", "of", "is",
                     "are", "was", "were", "did", "does", "many", "much")
 
 
-def _snowball_words(name: str) -> set[str]:
-    words = set()
-    for line in (_DATA_DIR / name).read_text(encoding="utf-8").splitlines():
-        entry = line.split("|", 1)[0].strip()
-        if entry:
-            words.add(entry.split()[0].casefold())
-    return words
-
-
 @lru_cache(maxsize=1)
 def _function_words() -> tuple[frozenset[str], frozenset[str]]:
-    german = _snowball_words("stopwords_de.txt")
-    english = _snowball_words("stopwords_en.txt") | set(_ENGLISH_MARKERS)
+    german = {w.casefold() for w in read_word_list("stopwords_de.txt")}
+    english = {w.casefold() for w in read_word_list("stopwords_en.txt")} | set(_ENGLISH_MARKERS)
     return frozenset(german - english), frozenset(english - german)
 
 

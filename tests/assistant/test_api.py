@@ -178,7 +178,7 @@ def test_non_public_items_need_configuration_and_key(private_server):
     assert "Waldstraße 12" in private_server.get("/documents/finanzen", headers=key).json()["text"]
 
 
-def test_non_public_items_stay_hidden_without_configuration(seed_index, tmp_path):
+def test_non_public_items_stay_hidden_without_configuration():
     policy = AccessPolicy(include_non_public=False, api_key="s3cret")
     assert not policy.allows_non_public("s3cret")
     assert not AccessPolicy(include_non_public=True, api_key=None).allows_non_public("")
