@@ -42,8 +42,12 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     encoded: int = 0  # passages sent to the encoder (the rest came from the cache)
     reprocessed: bool = False  # every document processed again: settings, models or code changed
+    removed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # wall seconds per phase: "read", "analyze" (segmentation, passages, analyzer),
+    # "embed" (cache lookups + encoder), "dedup", "write" (SQLite, FAISS, BM25 matrix)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 _PIPELINE_MODULES = ("clean", "markup", "pdf", "metadata", "ingest", "segment", "sentences",
@@ -90,17 +94,22 @@ def read_sources(paths: list[Path], errors: list[str]) -> list[Document]:
     return list(documents.values())
 
 
-def _process(document: Document, settings: Settings) -> tuple[list[AgendaItem], list[Passage]]:
-    segmentation = segment(document)
+def _process(document: Document, settings: Settings,
+             given_items: list[AgendaItem] | None = None) -> tuple[list[AgendaItem], list[Passage]]:
+    if given_items is not None:
+        items, section_starts = given_items, {i.id: [] for i in given_items}
+    else:
+        segmentation = segment(document)
+        items, section_starts = segmentation.items, segmentation.section_starts
     passages: list[Passage] = []
-    for item in segmentation.items:
+    for item in items:
         if item.kind == "agenda":  # a table of contents: structure, not searchable content
             continue
         passages.extend(make_passages(
-            document, item, segmentation.section_starts[item.id],
+            document, item, section_starts[item.id],
             target=settings.passage_target_words, max_words=settings.passage_max_words,
             min_words=settings.passage_min_words, overlap=settings.passage_overlap_words))
-    return segmentation.items, passages
+    return items, passages
 
 
 ProgressCallback = Callable[[int, int], None]  # (passages encoded so far, passages to encode)
@@ -109,12 +118,34 @@ ProgressCallback = Callable[[int, int], None]  # (passages encoded so far, passa
 def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = False,
                 on_progress: ProgressCallback | None = None,
                 embedder: Embedder | None = None) -> BuildReport:
+    """Read the source files (default: the seeds) and add them to the index."""
+    started = time.perf_counter()
+    errors: list[str] = []
+    new_documents = read_sources(paths or [SEEDS_DIR], errors)
+    if not new_documents:
+        raise IngestError("no document could be read: " + "; ".join(errors or ["no input files"]))
+    read_seconds = time.perf_counter() - started
+    report = update_index(new_documents, settings, rebuild=rebuild, on_progress=on_progress,
+                          embedder=embedder)
+    report.errors = errors + report.errors
+    report.timings = {"read": read_seconds, **report.timings}
+    report.seconds += read_seconds
+    return report
+
+
+def update_index(new_documents: list[Document], settings: Settings, remove: set[str] | None = None,
+                 rebuild: bool = False, on_progress: ProgressCallback | None = None,
+                 embedder: Embedder | None = None,
+                 items_for: Callable[[Document], list[AgendaItem] | None] | None = None) -> BuildReport:
+    """Add or replace ``new_documents`` and drop the ids in ``remove``; one new generation.
+
+    ``items_for`` may give a document's agenda items when its source already states them
+    (an OParl agenda item, say); ``None`` from it means: segment the text as usual.
+    """
     started = time.perf_counter()
     index_dir = settings.resolved_index_dir
     report = BuildReport(status="built", index_dir=index_dir)
-    new_documents = read_sources(paths or [SEEDS_DIR], report.errors)
-    if not new_documents:
-        raise IngestError("no document could be read: " + "; ".join(report.errors or ["no input files"]))
+    remove = set(remove or ())
 
     embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
                                     batch_size=settings.batch_size)
@@ -138,21 +169,27 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
                 new_documents = [d for d in previous_docs if d.id not in new_ids] + new_documents
 
     old_docs = {d.id: d for d in previous.documents} if previous else {}
-    corpus = dict(old_docs)
+    corpus = {d: doc for d, doc in old_docs.items() if d not in remove}
+    report.removed = sorted(d for d in remove if d in old_docs)
     for document in new_documents:
+        if document.id in remove:
+            continue
         if document.id not in old_docs:
             report.added.append(document.id)
         elif old_docs[document.id].checksum != document.checksum:
             report.changed.append(document.id)
         corpus[document.id] = document
-    if previous is not None and not report.added and not report.changed:
+    if previous is not None and not report.added and not report.changed and not report.removed:
         report.status = "up-to-date"
         report.documents = len(corpus)
         report.passages = len(previous.passages)
         report.seconds = time.perf_counter() - started
         return report
+    if not corpus:
+        raise IngestError("the index would be empty: every document was removed")
 
-    reusable = {d for d in old_docs if d not in report.changed}
+    phase = time.perf_counter()
+    reusable = {d for d in old_docs if d not in report.changed and d not in remove}
     items: list[AgendaItem] = []
     passages: list[Passage] = []
     terms: list[list[str]] = []
@@ -166,19 +203,28 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
                     passages.append(passage)
                     terms.append(passage_terms)
             continue
-        doc_items, doc_passages = _process(document, settings)
+        given = items_for(document) if items_for else None
+        doc_items, doc_passages = _process(document, settings, given)
         items.extend(doc_items)
         item_by_id = {i.id: i for i in doc_items}
         for passage in doc_passages:
             passages.append(passage)
             terms.append(analyzer.analyze(indexed_text(passage, item_by_id[passage.agenda_item_id],
                                                         document, with_meeting=False)))
+    report.timings["analyze"] = time.perf_counter() - phase
 
+    phase = time.perf_counter()
     item_by_id = {i.id: i for i in items}
     texts = [indexed_text(p, item_by_id[p.agenda_item_id], corpus[p.document_id]) for p in passages]
     vectors, report.encoded = _embed(texts, embedder, settings.cache_dir, on_progress)
+    report.timings["embed"] = time.perf_counter() - phase
+
+    phase = time.perf_counter()
     groups = duplicate_groups([p.text for p in passages], [p.document_id for p in passages],
                               settings.duplicate_threshold)
+    report.timings["dedup"] = time.perf_counter() - phase
+
+    phase = time.perf_counter()
     manifest = dict(signature)
     manifest.update({
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -189,6 +235,7 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
     data = IndexData(documents=[corpus[d] for d in sorted(corpus)], items=items, passages=passages,
                      terms=terms, duplicate_groups=groups, vectors=vectors, manifest=manifest)
     write_generation(index_dir, data, settings.faiss_index)
+    report.timings["write"] = time.perf_counter() - phase
     report.documents, report.passages = len(corpus), len(passages)
     report.seconds = time.perf_counter() - started
     return report
