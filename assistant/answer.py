@@ -102,8 +102,8 @@ from functools import lru_cache
 import numpy as np
 
 from assistant.question import UNIT_PATTERNS, QuestionAnalysis, analyze_question
-from index.bm25 import lucene_idf
-from index.records import AgendaItem, Answer, Document, Hit, Passage
+from index.bm25 import IdfTable
+from index.records import AgendaItem, Answer, Document, DocumentInfo, Hit, Passage
 from index.retrieve import SearchIndex
 from index.sentences import split_sentences
 from index.store import EMBEDDING_CACHE, EmbeddingCache
@@ -539,26 +539,11 @@ class AnswerExtractor:
         self.max_sentences = max_sentences
         self.analyzer = index.analyzer
         self.embedder = index.embedder
-        bm25 = index.bm25
-        weights = bm25.weights.tocsr()
-        doc_freq = np.diff(weights.indptr)
-        idf = lucene_idf(weights.shape[1], doc_freq)
-        self.vocabulary = bm25.vocabulary
-        self._idf = {term: float(idf[row]) for term, row in bm25.vocabulary.items()}
-        self._max_idf = float(lucene_idf(max(weights.shape[1], 1), 0))
-        self._item_passages: dict[str, list[Passage]] = {}
-        for passage in index.passages:
-            self._item_passages.setdefault(passage.agenda_item_id, []).append(passage)
-        for passages in self._item_passages.values():
-            passages.sort(key=lambda p: p.start)
-        self._document_passages: dict[str, list[Passage]] = {}
-        for passage in index.passages:
-            self._document_passages.setdefault(passage.document_id, []).append(passage)
-        self._group_rows: dict[int, list[int]] = {}
-        for row, group in enumerate(np.asarray(index.groups).tolist()):
-            self._group_rows.setdefault(group, []).append(row)
+        self._idf = IdfTable(index.bm25)
+        self._max_idf = self._idf.max_idf
+        self.vocabulary = index.bm25.vocabulary
         self._body_terms = self._bodies()
-        self._meeting_terms = {doc_id: self._meeting_context(doc) for doc_id, doc in index.documents.items()}
+        self._meeting_terms = _LRU(10_000)
         self._items_by_document: dict[str, list[AgendaItem]] = {}
         for item in index.items.values():
             self._items_by_document.setdefault(item.document_id, []).append(item)
@@ -583,13 +568,17 @@ class AnswerExtractor:
         generic = set(self.analyzer.analyze("Kreis Stadt Region Gemeinde Landkreis Städteregion Kommune"))
         generic -= {"stadteregion"}
         terms: set[str] = set()
-        for document in self.index.documents.values():
+        for document in self.index.documents.infos():
             if document.meeting.body:
                 terms.update(t for t in self.analyzer.analyze(document.meeting.body)
                              if t not in generic and not t[:1].isdigit())
         return frozenset(terms)
 
-    def _meeting_context(self, document: Document) -> frozenset[str]:
+    def _meeting_context_of(self, document_id: str) -> frozenset[str]:
+        return self._meeting_terms.get_or(
+            document_id, lambda: self._meeting_context(self.index.documents.info(document_id)))
+
+    def _meeting_context(self, document: Document | DocumentInfo) -> frozenset[str]:
         meeting = document.meeting
         parts = [meeting.body or "", meeting.committee or "", document.title or ""]
         terms = set(self.analyzer.analyze(" ".join(parts)))
@@ -730,7 +719,7 @@ class AnswerExtractor:
             add(hit.passage, rank, True)
             if hit.passage.agenda_item_id not in seen_items:
                 seen_items.append(hit.passage.agenda_item_id)
-                for passage in self._item_passages.get(hit.passage.agenda_item_id, []):
+                for passage in self.index.item_passages(hit.passage.agenda_item_id):
                     if passage.id != hit.passage.id:
                         add(passage, rank, False)
         if analysis.special:
@@ -738,7 +727,7 @@ class AnswerExtractor:
             for rank, document_id in enumerate(documents, start=1):
                 for item in self._items_by_document.get(document_id, []):
                     if item.kind != "item" and item.id not in seen_items:
-                        for passage in self._item_passages.get(item.id, []):
+                        for passage in self.index.item_passages(item.id):
                             add(passage, rank, False)
         return list(found.values())
 
@@ -772,7 +761,7 @@ class AnswerExtractor:
         return results
 
     def _passage_covering(self, document_id: str, start: int, end: int) -> Passage | None:
-        for passage in self._document_passages.get(document_id, []):
+        for passage in self.index.document_passages(document_id):
             if passage.start <= start and end <= passage.end:
                 return passage
         return None
@@ -797,7 +786,7 @@ class AnswerExtractor:
             anchors += [t for t in self.terms(analysis.text) if t in self._body_terms and t not in anchors]
         if not anchors:
             return 1.0, []
-        meeting = self._meeting_terms.get(candidate.document_id, frozenset())
+        meeting = self._meeting_context_of(candidate.document_id)
         item = self._item_context(candidate.item_id)
         factor = 1.0
         missing = []
@@ -1201,8 +1190,8 @@ class AnswerExtractor:
                          if len(g[0]) > 2 and not g[0][:1].isdigit() and not left_out & set(g))
 
     def _same_meeting(self, a: Answer, b: Answer) -> bool:
-        ma = self.index.documents[a.passage.document_id].meeting
-        mb = self.index.documents[b.passage.document_id].meeting
+        ma = self.index.documents.info(a.passage.document_id).meeting
+        mb = self.index.documents.info(b.passage.document_id).meeting
         return (ma.body, ma.date, ma.year) == (mb.body, mb.date, mb.year)
 
     def _answer(self, c: _Candidate) -> Answer:
@@ -1219,9 +1208,8 @@ class AnswerExtractor:
         """Passages of other copies (duplicate groups) that hold the same sentence."""
         context = self.index.documents[c.document_id].text[c.start:c.end]
         row = self.index.passage_rows[c.passage.id]
-        group = int(self.index.groups[row])
         copies = []
-        for other in self._group_rows.get(group, []):
+        for other in self.index.group_rows(row):
             passage = self.index.passages[other]
             if passage.id != c.passage.id and context in passage.text:
                 copies.append(passage.id)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.pipeline import MAX_QUESTION_CHARS, Assistant
-from index.records import Document, Filters
+from index.records import Document, DocumentInfo, Filters
 from index.retrieve import document_matches
 
 log = logging.getLogger(__name__)
@@ -147,10 +147,11 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
             raise HTTPException(404, f"No document with id {document_id!r}.")
         return document
 
-    def document_summary(document: Document) -> dict:
+    def document_summary(document: Document | DocumentInfo) -> dict:
+        length = document.length if isinstance(document, DocumentInfo) else len(document.text)
         return {"id": document.id, "title": document.title, "kind": document.kind,
                 "public": document.public, "meeting": document.meeting.as_json(),
-                "length": len(document.text)}
+                "length": length}
 
     @app.post("/ask")
     def ask(request: AskIn, non_public_ok: Access) -> dict:
@@ -167,7 +168,7 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
                        committee: str | None = None, date_from: dt.date | None = None,
                        date_to: dt.date | None = None) -> dict:
         filters = Filters(body=body, committee=committee, date_from=date_from, date_to=date_to)
-        documents = [document_summary(d) for d in index.documents.values()
+        documents = [document_summary(d) for d in index.documents.infos()
                      if (d.public or non_public_ok) and document_matches(d, filters)]
         return {"documents": documents}
 
@@ -189,7 +190,7 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
         filters = Filters(body=body, committee=committee, date_from=date_from, date_to=date_to)
         found = []
         for item in sorted(index.items.values(), key=lambda i: (i.document_id, i.start)):
-            document = index.documents[item.document_id]
+            document = index.documents.info(item.document_id)
             if not item.decision or not (item.public or non_public_ok) or not document_matches(document, filters):
                 continue
             if item.kind != "item":

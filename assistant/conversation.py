@@ -692,7 +692,7 @@ def _year_within(year: int, filters: Filters) -> bool:
 
 
 def known_entities(documents: Iterable) -> tuple[list[str], list[str]]:
-    """Sorted distinct bodies and committees of documents (``SearchIndex.documents.values()``)."""
+    """Sorted distinct bodies and committees of documents (``SearchIndex.documents.infos()``)."""
     documents = list(documents)
     return (sorted({d.meeting.body for d in documents if d.meeting.body}),
             sorted({d.meeting.committee for d in documents if d.meeting.committee}))

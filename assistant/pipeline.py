@@ -14,7 +14,8 @@ import threading
 from collections import OrderedDict
 
 from assistant.answer import AnswerExtractor, AnswerSet, TurnContext
-from assistant.conversation import _PERSONAL, _SALUTATION, SessionStore, _looks_like_name, resolve
+from assistant.conversation import (_PERSONAL, _SALUTATION, SessionStore, _looks_like_name,
+                                    known_entities, resolve)
 from index.pdf import page_of
 from index.records import Answer, Filters, Hit
 from index.retrieve import SearchIndex
@@ -49,9 +50,7 @@ class Assistant:
         self.index = index
         self.extractor = extractor or AnswerExtractor(index)
         self.sessions = sessions or SessionStore()
-        self.known_bodies = sorted({d.meeting.body for d in index.documents.values() if d.meeting.body})
-        self.known_committees = sorted({d.meeting.committee for d in index.documents.values()
-                                        if d.meeting.committee})
+        self.known_bodies, self.known_committees = known_entities(index.documents.infos())
         self._last: OrderedDict[str, tuple[str, AnswerSet]] = OrderedDict()  # session -> (question, answers)
         self._last_lock = threading.Lock()
 

@@ -97,3 +97,21 @@ class SparseBM25:
         text = (directory / "bm25_terms.txt").read_text(encoding="utf-8")
         terms = text.split("\n") if text else []
         return cls({t: i for i, t in enumerate(terms)}, weights)
+
+
+class IdfTable:
+    """``term → idf`` of an index's BM25 vocabulary, read from the matrix on demand (no second
+    dict of every term); ``get`` and ``in`` work like a dict's."""
+
+    def __init__(self, bm25: SparseBM25) -> None:
+        weights = bm25.weights.tocsr()
+        self._vocabulary = bm25.vocabulary
+        self._idf = lucene_idf(weights.shape[1], np.diff(weights.indptr)).astype(np.float64)
+        self.max_idf = float(lucene_idf(max(weights.shape[1], 1), 0))
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._vocabulary
+
+    def get(self, term: str, default: float | None = None) -> float | None:
+        row = self._vocabulary.get(term)
+        return default if row is None else float(self._idf[row])

@@ -73,6 +73,7 @@ def pipeline_signature(settings: Settings, model_name: str) -> dict:
         "passages": [settings.passage_target_words, settings.passage_max_words,
                      settings.passage_min_words, settings.passage_overlap_words],
         "faiss_index": settings.faiss_index,
+        "hnsw_min_passages": settings.hnsw_min_passages,
         "duplicate_threshold": settings.duplicate_threshold,
     }
 
@@ -231,10 +232,13 @@ def update_index(new_documents: list[Document], settings: Settings, remove: set[
         "dim": int(vectors.shape[1]),
         "documents": {d: corpus[d].checksum for d in sorted(corpus)},
         "counts": {"documents": len(corpus), "agenda_items": len(items), "passages": len(passages)},
+        "faiss_kind": settings.faiss_kind(len(passages)),
     })
     data = IndexData(documents=[corpus[d] for d in sorted(corpus)], items=items, passages=passages,
                      terms=terms, duplicate_groups=groups, vectors=vectors, manifest=manifest)
-    write_generation(index_dir, data, settings.faiss_index)
+    write_timings: dict[str, float] = {}
+    write_generation(index_dir, data, settings.faiss_kind(len(passages)), write_timings)
+    report.timings.update({f"write:{k}": v for k, v in write_timings.items()})
     report.timings["write"] = time.perf_counter() - phase
     report.documents, report.passages = len(corpus), len(passages)
     report.seconds = time.perf_counter() - started

@@ -28,7 +28,10 @@ class Settings:
     cross_lingual_bm25_weight: float = 0.0  # BM25 weight for questions not in German (see docs)
     candidates: int = 100  # hits taken from each retriever before fusion
     max_passages_per_item: int = 2  # 0 = no limit
-    faiss_index: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for large corpora)
+    # "flat" (exact), "hnsw" (approximate, fast on large corpora) or "auto": flat below
+    # ``hnsw_min_passages`` passages, hnsw from there on (see docs/performance.md)
+    faiss_index: str = "auto"
+    hnsw_min_passages: int = 50_000
     batch_size: int = 32
     passage_target_words: int = 100
     passage_max_words: int = 200
@@ -37,6 +40,12 @@ class Settings:
     duplicate_threshold: float = 0.8
     include_non_public: bool = False  # serve non-public agenda items to requests with api_key
     api_key: str | None = None
+
+    def faiss_kind(self, passages: int) -> str:
+        """The FAISS index type for an index of ``passages`` passages."""
+        if self.faiss_index != "auto":
+            return self.faiss_index
+        return "hnsw" if passages >= self.hnsw_min_passages else "flat"
 
     @property
     def resolved_index_dir(self) -> Path:
@@ -57,8 +66,8 @@ class Settings:
     def validate(self) -> None:
         if self.fusion not in ("rrf", "weighted"):
             raise ValueError(f"fusion must be 'rrf' or 'weighted', not {self.fusion!r}")
-        if self.faiss_index not in ("flat", "hnsw"):
-            raise ValueError(f"faiss_index must be 'flat' or 'hnsw', not {self.faiss_index!r}")
+        if self.faiss_index not in ("auto", "flat", "hnsw"):
+            raise ValueError(f"faiss_index must be 'auto', 'flat' or 'hnsw', not {self.faiss_index!r}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must lie between 0 and 1")
         if not 0.0 <= self.cross_lingual_bm25_weight <= 1.0:

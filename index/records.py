@@ -44,6 +44,21 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentInfo:
+    """A document's metadata without its text (what listings and filters need)."""
+
+    id: str
+    source: str
+    kind: str
+    title: str | None
+    meeting: Meeting
+    public: bool = True
+    checksum: str = ""
+    pages: tuple[tuple[int, int], ...] = ()
+    length: int = 0  # characters of the text
+
+
+@dataclass(frozen=True)
 class AgendaItem:
     id: str
     document_id: str

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import faiss
@@ -20,12 +21,14 @@ from index.config import Settings
 from index.embed import Embedder
 from index.language import guess_language
 from index.pdf import page_of
-from index.records import AgendaItem, Document, Filters, Hit, Passage
-from index.store import IndexUnavailable, load_generation
+from index.records import AgendaItem, Document, DocumentInfo, Filters, Hit, Passage
+from index.store import IndexUnavailable, open_generation
+from index.tables import DocumentTable, PassageTable
 
 log = logging.getLogger(__name__)
 
 MODES = ("bm25", "dense", "hybrid")
+EXACT_SUBSET_MAX = 20_000  # filtered dense search scores at most this many rows exactly
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,19 @@ def weighted_fusion(rankings: dict[str, Ranked], weights: dict[str, float]) -> d
 
 
 class SearchIndex:
-    """A loaded index generation with its retrievers."""
+    """A loaded index generation with its retrievers.
+
+    Memory: per passage only NumPy rows (document, agenda item, offsets, duplicate group,
+    public flag), the BM25 matrix and the FAISS vectors; texts stay in the generation's
+    SQLite file until a hit or an answer needs them (``index.tables``).
+    """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.index_dir: Path = settings.resolved_index_dir
-        data, self.dense, self.bm25 = load_generation(self.index_dir, with_vectors=False)
-        self.manifest = data.manifest
+        generation = open_generation(self.index_dir)
+        self.manifest = generation.manifest
+        self.dense, self.bm25 = generation.dense, generation.bm25
         self.embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
                                              batch_size=settings.batch_size)
         expected = pipeline_signature(settings, self.embedder.name)
@@ -82,16 +91,43 @@ class SearchIndex:
                 f"{expected['analyzer_version']!r}. Rebuild it: minutes-qa index --rebuild "
                 f"--index-dir {self.index_dir}")
         self.analyzer = get_analyzer()
-        self.documents: dict[str, Document] = {d.id: d for d in data.documents}
-        self.items: dict[str, AgendaItem] = {i.id: i for i in data.items}
-        self.passages: list[Passage] = data.passages
-        self.passage_rows: dict[str, int] = {p.id: row for row, p in enumerate(self.passages)}
-        self.groups = np.asarray(data.duplicate_groups, dtype=np.int64)
+        self.documents: DocumentTable = generation.documents
+        self.items: dict[str, AgendaItem] = generation.items
+        self.passages: PassageTable = generation.passages
+        self.groups: np.ndarray = generation.groups
+        # only groups with several members (most passages have no duplicate)
         self._group_members: dict[int, list[int]] = {}
-        for row, group in enumerate(data.duplicate_groups):
-            self._group_members.setdefault(group, []).append(row)
-        self._public = np.array([self.items[p.agenda_item_id].public and
-                                 self.documents[p.document_id].public for p in self.passages], dtype=bool)
+        counts = np.bincount(self.groups) if len(self.groups) else np.zeros(0, dtype=np.int64)
+        for row in np.flatnonzero(counts[self.groups] > 1).tolist():
+            self._group_members.setdefault(int(self.groups[row]), []).append(row)
+        item_public = np.array([self.items[i].public if i in self.items else True
+                                for i in self.passages.item_ids], dtype=bool)
+        doc_public = np.array([self.documents.info(d).public for d in self.passages.document_ids],
+                              dtype=bool)
+        self._public = item_public[self.passages.item_index] & doc_public[self.passages.doc_index]
+        self._filter_cache: dict[Filters, np.ndarray] = {}
+        self.ef_search = 128  # HNSW breadth; at least the retrieval depth
+        self._filter_lock = threading.Lock()
+
+    @property
+    def passage_rows(self) -> "_PassageRows":
+        """``passage id → row`` lookups (``in`` and ``[]``), without a dict of every id."""
+        return _PassageRows(self.passages)
+
+    def group_rows(self, row: int) -> list[int]:
+        """Rows of the duplicate group of ``row`` (``[row]`` when it has no copy)."""
+        return self._group_members.get(int(self.groups[row]), [row])
+
+    def item_passages(self, item_id: str) -> list[Passage]:
+        """The passages of an agenda item, in text order."""
+        return sorted((self.passages[r] for r in self.passages.rows_of_item(item_id)),
+                      key=lambda p: p.start)
+
+    def document_passages(self, document_id: str) -> list[Passage]:
+        if document_id not in self.documents:
+            return []
+        position = self.passages.document_ids.index(document_id)
+        return [self.passages[r] for r in np.flatnonzero(self.passages.doc_index == position).tolist()]
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
@@ -101,33 +137,57 @@ class SearchIndex:
 
     def mask(self, filters: Filters | None) -> np.ndarray:
         filters = filters or Filters()
-        keep = np.ones(len(self.passages), dtype=bool)
-        if not filters.include_non_public:
-            keep &= self._public
-        wanted_docs = [d for d in self.documents.values() if document_matches(d, filters)]
-        if len(wanted_docs) != len(self.documents):
-            ids = {d.id for d in wanted_docs}
-            keep &= np.array([p.document_id in ids for p in self.passages], dtype=bool)
+        keep = self._public.copy() if not filters.include_non_public \
+            else np.ones(len(self.passages), dtype=bool)
+        if filters != Filters(include_non_public=filters.include_non_public):
+            wanted = self._documents_matching(filters)
+            if not wanted.all():
+                keep &= wanted[self.passages.doc_index]
         return keep
+
+    def _documents_matching(self, filters: Filters) -> np.ndarray:
+        """Per document (``passages.document_ids`` order): does it pass the filters? Cached,
+        since a conversation repeats its filters on every turn."""
+        key = replace(filters, include_non_public=False)
+        wanted = self._filter_cache.get(key)
+        if wanted is None:
+            wanted = np.array([document_matches(self.documents.info(d), key)
+                               for d in self.passages.document_ids], dtype=bool)
+            with self._filter_lock:
+                if len(self._filter_cache) >= 256:
+                    self._filter_cache.pop(next(iter(self._filter_cache)))
+                self._filter_cache[key] = wanted
+        return wanted
 
     # ------------------------------------------------------------------ retrievers
 
     def bm25_ranking(self, query: str, depth: int, mask: np.ndarray) -> Ranked:
         scores = self.bm25.scores(self.analyzer.analyze(query))
-        scores = np.where(mask, scores, 0.0)
-        candidates = np.flatnonzero(scores > 0)  # never return zero-score hits
+        candidates = np.flatnonzero((scores > 0) & mask)  # never return zero-score hits
         return _top(candidates, scores[candidates], depth)
 
     def dense_ranking(self, query: str, depth: int, mask: np.ndarray) -> Ranked:
         if self.dense.ntotal == 0 or not mask.any():
             return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         vector = self.embedder.encode_queries([query]).astype(np.float32)
-        depth = min(depth, int(mask.sum()))
-        params = None
-        if not mask.all():
-            selector = faiss.IDSelectorBatch(np.flatnonzero(mask).astype(np.int64))
-            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, depth))
-                      if isinstance(self.dense, faiss.IndexHNSW) else faiss.SearchParameters(sel=selector))
+        if mask.all():
+            return self._dense_search(vector, min(depth, self.dense.ntotal), None)
+        selected = np.flatnonzero(mask)
+        if len(selected) <= EXACT_SUBSET_MAX:
+            # a narrow filter (one meeting, one committee): exact scores of just those rows,
+            # which an HNSW graph search restricted to them could miss
+            scores = self.dense.reconstruct_batch(selected) @ vector[0]
+            return _top(selected, scores.astype(np.float32), depth)
+        bitmap = np.packbits(mask, bitorder="little")  # O(n/8); kept alive during the search
+        selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+        depth = min(depth, len(selected))
+        params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(self.ef_search, depth))
+                  if isinstance(self.dense, faiss.IndexHNSW) else faiss.SearchParameters(sel=selector))
+        return self._dense_search(vector, depth, params)
+
+    def _dense_search(self, vector: np.ndarray, depth: int, params) -> Ranked:
+        if params is None and isinstance(self.dense, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, depth))
         scores, rows = self.dense.search(vector, depth, params=params)
         valid = rows[0] >= 0
         return _top(rows[0][valid].astype(np.int64), scores[0][valid], depth)
@@ -188,12 +248,12 @@ class SearchIndex:
         limit = self.settings.max_passages_per_item
         for row, score in ordered:
             group = int(self.groups[row])
-            item_id = self.passages[row].agenda_item_id
+            item_id = self.passages.agenda_item_id(row)
             if group in seen_groups or (limit and per_item.get(item_id, 0) >= limit):
                 continue
             seen_groups.add(group)
             per_item[item_id] = per_item.get(item_id, 0) + 1
-            copies = tuple(self.passages[r].id for r in self._group_members[group] if r != row)
+            copies = tuple(self.passages.passage_id(r) for r in self.group_rows(row) if r != row)
             hits.append(Hit(
                 passage=self.passages[row],
                 score=float(score),
@@ -208,7 +268,10 @@ class SearchIndex:
     # ------------------------------------------------------------------ presentation
 
     def passage_by_id(self, passage_id: str) -> Passage:
-        return self.passages[self.passage_rows[passage_id]]
+        row = self.passages.row_of(passage_id)
+        if row is None:
+            raise KeyError(passage_id)
+        return self.passages[row]
 
     def hit_json(self, hit: Hit) -> dict:
         passage = hit.passage
@@ -236,11 +299,42 @@ class SearchIndex:
 
 
 def _top(rows: np.ndarray, scores: np.ndarray, depth: int) -> Ranked:
-    order = np.lexsort((rows, -scores))[:depth]  # score descending, then row ascending
+    """The ``depth`` best rows: score descending, then row ascending (deterministic ties).
+
+    A partial selection first, so a frequent word matching most of 100k passages costs a
+    linear pass, not a full sort; every row tied with the last one kept is sorted with it.
+    """
+    if len(scores) > 4 * depth:
+        threshold = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+        keep = scores >= threshold
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:depth]
     return Ranked(rows[order], scores[order])
 
 
-def document_matches(document: Document, filters: Filters) -> bool:
+class _PassageRows:
+    """Mapping-like view: ``passage id in rows`` and ``rows[passage id]``."""
+
+    def __init__(self, passages: PassageTable) -> None:
+        self._passages = passages
+
+    def __contains__(self, passage_id: object) -> bool:
+        return isinstance(passage_id, str) and self._passages.row_of(passage_id) is not None
+
+    def __getitem__(self, passage_id: str) -> int:
+        row = self._passages.row_of(passage_id)
+        if row is None:
+            raise KeyError(passage_id)
+        return row
+
+    def __iter__(self):
+        return (self._passages.passage_id(r) for r in range(len(self._passages)))
+
+    def __len__(self) -> int:
+        return len(self._passages)
+
+
+def document_matches(document: Document | DocumentInfo, filters: Filters) -> bool:
     meeting = document.meeting
     if filters.document_id and document.id != filters.document_id:
         return False
@@ -259,7 +353,7 @@ def document_matches(document: Document, filters: Filters) -> bool:
     return True
 
 
-def _date_range(document: Document) -> tuple[dt.date | None, dt.date | None]:
+def _date_range(document: Document | DocumentInfo) -> tuple[dt.date | None, dt.date | None]:
     """The meeting date, or the whole year when only the year is known."""
     meeting = document.meeting
     if meeting.date:

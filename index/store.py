@@ -24,12 +24,16 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
 
 from index.bm25 import SparseBM25
 from index.records import AgendaItem, Document, Meeting, Passage
+
+if TYPE_CHECKING:
+    from index.tables import DocumentTable, PassageTable
 
 FORMAT_VERSION = 1
 CURRENT_FILE = "CURRENT"
@@ -119,15 +123,31 @@ def build_faiss(vectors: np.ndarray, kind: str) -> faiss.Index:
     return index
 
 
-def write_generation(index_dir: Path, data: IndexData, faiss_kind: str) -> Path:
-    """Write a complete generation and make it current. Returns its folder."""
+def write_generation(index_dir: Path, data: IndexData, faiss_kind: str,
+                     timings: dict[str, float] | None = None) -> Path:
+    """Write a complete generation and make it current. Returns its folder.
+
+    ``timings`` (optional) receives the seconds spent on "sqlite", "faiss", "bm25" and "sync".
+    """
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - clock
+        clock = now
+
     index_dir.mkdir(parents=True, exist_ok=True)
     name = "gen-" + dt.datetime.now().strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
     _write_meta(tmp / META_FILE, data)
+    lap("sqlite")
     faiss.write_index(build_faiss(data.vectors, faiss_kind), str(tmp / FAISS_FILE))
+    lap("faiss")
     SparseBM25.build(data.terms).save(tmp)
+    lap("bm25")
     (tmp / MANIFEST_FILE).write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
     for file in tmp.iterdir():
@@ -143,6 +163,7 @@ def write_generation(index_dir: Path, data: IndexData, faiss_kind: str) -> Path:
     os.replace(pointer, index_dir / CURRENT_FILE)
     _fsync_dir(index_dir)
     remove_stale(index_dir, keep=name)
+    lap("sync")
     return final
 
 
@@ -196,7 +217,7 @@ def _select_documents(con: sqlite3.Connection) -> str:
     return f"SELECT {_DOCUMENT_COLUMNS}, {pages} FROM documents ORDER BY id"
 
 
-def load_generation(index_dir: Path, with_vectors: bool = True) -> tuple[IndexData, faiss.Index, SparseBM25]:
+def _read_manifest_checked(index_dir: Path) -> tuple[Path, dict]:
     folder = current_generation(index_dir)
     if folder is None:
         raise IndexUnavailable(
@@ -207,13 +228,49 @@ def load_generation(index_dir: Path, with_vectors: bool = True) -> tuple[IndexDa
             f"The index at {index_dir} has format {manifest.get('format_version')}, this version of "
             f"minutes-qa reads format {FORMAT_VERSION}. Rebuild it: minutes-qa index --rebuild "
             f"--index-dir {index_dir}")
+    return folder, manifest
+
+
+def _read_items(rows) -> list[AgendaItem]:
+    return [AgendaItem(id=r[0], document_id=r[1], number=r[2], title=r[3], start=r[4], end=r[5],
+                       public=bool(r[6]), kind=r[7], decision=r[8], decision_start=r[9],
+                       decision_end=r[10]) for r in rows]
+
+
+@dataclass
+class Generation:
+    """The live generation opened for searching: texts stay on disk (``index.tables``)."""
+
+    folder: Path
+    manifest: dict
+    documents: "DocumentTable"
+    items: dict[str, AgendaItem]
+    passages: "PassageTable"
+    groups: np.ndarray  # duplicate group per passage row
+    dense: faiss.Index
+    bm25: SparseBM25
+
+
+def open_generation(index_dir: Path) -> Generation:
+    from index.tables import DocumentTable, MetaReader, PassageTable
+
+    folder, manifest = _read_manifest_checked(index_dir)
+    reader = MetaReader(folder / META_FILE)
+    documents = DocumentTable(reader)
+    items = {i.id: i for i in _read_items(reader.all("SELECT * FROM agenda_items ORDER BY id"))}
+    passages, groups = PassageTable.load(reader, documents, items)
+    dense = faiss.read_index(str(folder / FAISS_FILE))
+    return Generation(folder, manifest, documents, items, passages, groups, dense,
+                      SparseBM25.load(folder))
+
+
+def load_generation(index_dir: Path, with_vectors: bool = True) -> tuple[IndexData, faiss.Index, SparseBM25]:
+    """Everything in memory (for builds, which reuse passages and terms of unchanged documents)."""
+    folder, manifest = _read_manifest_checked(index_dir)
     con = sqlite3.connect(f"file:{folder / META_FILE}?mode=ro", uri=True)
     try:
         documents = [_document_from_row(r) for r in con.execute(_select_documents(con))]
-        items = [AgendaItem(id=r[0], document_id=r[1], number=r[2], title=r[3], start=r[4],
-                            end=r[5], public=bool(r[6]), kind=r[7], decision=r[8],
-                            decision_start=r[9], decision_end=r[10])
-                 for r in con.execute("SELECT * FROM agenda_items ORDER BY id")]
+        items = _read_items(con.execute("SELECT * FROM agenda_items ORDER BY id"))
         texts = {d.id: d.text for d in documents}
         passages, groups, terms = [], [], []
         for row, pid, doc_id, item_id, start, end, group, term_text in con.execute(

@@ -99,3 +99,40 @@ def test_search_json_has_the_documented_shape(seed_index):
     assert set(result["agenda_item"]) == {"number", "title", "public"}
     assert set(result["meeting"]) >= {"body", "committee", "date", "number"}
     assert result["meeting"]["date"] == "2022-05-11"
+
+
+def test_auto_faiss_kind_switches_to_hnsw_at_the_threshold():
+    from index.config import Settings
+
+    settings = Settings(hnsw_min_passages=1000)
+    assert settings.faiss_kind(999) == "flat" and settings.faiss_kind(1000) == "hnsw"
+    assert Settings(faiss_index="flat").faiss_kind(10**7) == "flat"
+    with pytest.raises(ValueError):
+        Settings.from_env(faiss_index="ivf")
+
+
+def test_hnsw_index_agrees_with_the_exact_one_and_filters_stay_exact(tmp_path, seed_settings, seed_index, embedder):
+    from dataclasses import replace
+
+    from index.build import build_index
+    from index.retrieve import SearchIndex
+
+    settings = replace(seed_settings, index_dir=tmp_path / "hnsw", hnsw_min_passages=1)
+    build_index(None, settings, embedder=embedder)
+    hnsw = SearchIndex(settings, embedder=embedder)
+    assert hnsw.manifest["faiss_kind"] == "hnsw"
+    import faiss
+    assert isinstance(hnsw.dense, faiss.IndexHNSW) and isinstance(seed_index.dense, faiss.IndexFlat)
+    everything = Filters(include_non_public=True)
+    for query in ("Wie viele Case-Management-Stellen sind besetzt?", "Tagespflege Kosten",
+                  "who chaired the meeting?"):
+        exact = [h.passage.id for h in seed_index.search(query, mode="dense", top_k=5, filters=everything)]
+        approximate = [h.passage.id for h in hnsw.search(query, mode="dense", top_k=5, filters=everything)]
+        assert approximate[0] == exact[0] and len(set(approximate) & set(exact)) >= 4
+    # a narrow filter is scored exactly over its rows: the same ranking as the flat index
+    document_id = seed_index.passages[0].document_id
+    narrow = Filters(document_id=document_id)
+    exact = seed_index.search("Beschluss", mode="dense", top_k=5, filters=narrow)
+    approximate = hnsw.search("Beschluss", mode="dense", top_k=5, filters=narrow)
+    assert [h.passage.id for h in approximate] == [h.passage.id for h in exact]
+    assert {h.passage.document_id for h in approximate} == {document_id}
