@@ -85,8 +85,8 @@ after "beschlossen/beauftragt/gebeten/beabsichtigt"), lists (quoted items, the e
 after a colon or "nämlich", comma lists).
 
 Speed: about 30-40 ms per question on the 2-core CPU when the sentence vectors are cached
-(the query vector is encoded again; ``extract(..., query_vector=...)`` accepts the one the
-search used); a question whose 16 sentences are all new waits for the encoder (0.4-0.7 s on
+(the query vector comes from the search index's query cache, so it is encoded once per
+question); a question whose 16 sentences are all new waits for the encoder (0.4-0.7 s on
 the shared 2-core machine).
 """
 from __future__ import annotations
@@ -130,6 +130,11 @@ PARENTHESIS_FACTOR = 0.85  # a span inside brackets is a detail, unless the ques
 SECOND_ANSWER_MARGIN = 0.12  # further answers from a meeting that already answered
 OTHER_MEETING_MARGIN = 0.25  # answers from other meetings/bodies ("1,5 Stellen" 2022, "10 VZÄ" 2023)
 EXPANDED_RANK_FACTOR = 0.7
+# Candidates come from the hit's whole agenda item when it has at most this many passages
+# (every item of the seeds), else from this many passages on either side of the hit: a
+# 90-passage plenary debate would otherwise put thousands of sentences through the scorer.
+WHOLE_ITEM_MAX_PASSAGES = 12
+NEIGHBOUR_PASSAGES = 4
 MAX_ENCODED_WORDS = 80  # longer sentences are cut for the encoder (speed; meaning is early)
 WEIGHTS = {"sim": 0.30, "lex": 0.15, "focus": 0.25, "rank": 0.20, "span": 0.10}
 NOVELTY_FACTOR = 0.75  # a sentence that only repeats the question (a heading) answers nothing
@@ -553,7 +558,6 @@ class AnswerExtractor:
         self._spans_cache = _LRU(100_000)
         self._item_terms = _LRU(20_000)
         self._vectors = _LRU(50_000)
-        self._queries = _LRU(1_000)
         self._lock = threading.Lock()
         self._disk_cache = None
         if persist_vectors:
@@ -617,7 +621,7 @@ class AnswerExtractor:
     # ------------------------------------------------------------------ vectors
 
     def _query_vector(self, question: str) -> np.ndarray:
-        return self._queries.get_or(question, lambda: self.embedder.encode_queries([question])[0])
+        return self.index.query_vector(question)
 
     def sentence_vectors(self, texts: list[str]) -> np.ndarray:
         """e5 passage vectors of sentences: memory cache, disk cache, then one encoder batch."""
@@ -667,7 +671,7 @@ class AnswerExtractor:
     def clear_caches(self, sentences: bool = False) -> None:
         """Forget cached query vectors (and, with ``sentences``, every per-sentence cache:
         vectors in memory, terms, tokens, spans). For timing; the disk cache is kept."""
-        self._queries.clear()
+        self.index.clear_query_cache()
         if sentences:
             for cache in (self._vectors, self._terms_cache, self._tokens_cache, self._spans_cache,
                           self._sentences, self._item_terms):
@@ -719,7 +723,8 @@ class AnswerExtractor:
             add(hit.passage, rank, True)
             if hit.passage.agenda_item_id not in seen_items:
                 seen_items.append(hit.passage.agenda_item_id)
-                for passage in self.index.item_passages(hit.passage.agenda_item_id):
+                for passage in self.index.passages_around(hit.passage, WHOLE_ITEM_MAX_PASSAGES,
+                                                          NEIGHBOUR_PASSAGES):
                     if passage.id != hit.passage.id:
                         add(passage, rank, False)
         if analysis.special:

@@ -13,8 +13,8 @@ one's peak memory is its own:
   vectors come from the embedding cache when present (keyed by model and text hash; filled
   by ``python -m eval.precompute_embeddings``); the encoder's own throughput is measured on a
   sample in the same run. With ``--stand-in-vectors``, passages whose vector is not cached get
-  a copy of a cached real vector (search speed of an exact index does not depend on the
-  values; the output says how many).
+  a perturbed copy of a cached real vector (``stand_in_vectors``; search speed of an exact
+  index does not depend on the values, an HNSW graph's little; the output says how many).
 * **query**: memory of the loaded index beyond the vectors, per passage; p50/p95 of bm25,
   dense and hybrid search; the naive rank-bm25 prototype and a Haystack 2.x hybrid pipeline on
   the same passages, vectors and queries (ratios); ``POST /ask`` over real HTTP on loopback,
@@ -82,8 +82,20 @@ def bench_settings(size: int, workdir: Path, faiss_index: str | None) -> Setting
 # ----------------------------------------------------------------------------- build child
 
 
+def stand_in_vectors(real: "np.ndarray", count: int, seed: int = 7) -> "np.ndarray":
+    """Unit vectors near real ones (cosine about 0.93): real passage vectors cycled, plus seeded
+    Gaussian noise, so that an HNSW graph sees distinct points spread like real data rather
+    than thousands of exact copies."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    vectors = real[np.arange(count) % len(real)] + rng.normal(0, 0.02, (count, real.shape[1]))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32)
+
+
 def run_build(size: int, workdir: Path, stand_ins: bool, encode_sample: int,
-              faiss_index: str | None) -> dict:
+              faiss_index: str | None, encode_limit: int) -> dict:
     from eval.scale_corpus import dense_texts, take_passages
     from index.build import update_index
     from index.embed import Embedder
@@ -96,25 +108,31 @@ def run_build(size: int, workdir: Path, stand_ins: bool, encode_sample: int,
     read_seconds = time.perf_counter() - started
     embedder = Embedder(model_dir=settings.model_dir, batch_size=settings.batch_size).warm_up()
 
-    # passage vectors: the shared cache first, stand-ins only when asked for
+    # passage vectors: the shared cache first, then up to ``encode_limit`` encoded now (and
+    # kept in the shared cache), then stand-ins only when asked for
+    import numpy as np
+
     texts = dense_texts(chosen, settings)
     shared = EmbeddingCache(default_cache_dir() / EMBEDDING_CACHE, embedder.name)
     found = shared.get_many(texts)
-    real = [t for t in dict.fromkeys(texts) if shared.key(t) in found]
     missing = [t for t in dict.fromkeys(texts) if shared.key(t) not in found]
-    if missing and not stand_ins:
+    encode_now, rest = missing[:encode_limit], missing[encode_limit:]
+    if rest and not stand_ins:
         raise SystemExit(
             f"{len(missing)} of {len(texts)} passage vectors are not cached; encoding them on this "
             f"CPU takes hours. Fill the cache (python -m eval.precompute_embeddings) or pass "
             f"--stand-in-vectors.")
-    if missing and not real:
-        raise SystemExit("no cached passage vector at all to copy; run eval.precompute_embeddings fill")
+    if encode_now:
+        print(f"encoding {len(encode_now)} uncached passages …", file=sys.stderr, flush=True)
+        vectors = embedder.encode_passages(encode_now)
+        shared.put_many(encode_now, vectors)
+        found.update({shared.key(t): v for t, v in zip(encode_now, vectors)})
+    real = [t for t in dict.fromkeys(texts) if shared.key(t) in found]
     private = EmbeddingCache(settings.cache_dir / EMBEDDING_CACHE, embedder.name)
-    import numpy as np
     real_vectors = np.stack([found[shared.key(t)] for t in real])
     private.put_many(real, real_vectors)
-    if missing:
-        private.put_many(missing, real_vectors[np.arange(len(missing)) % len(real)])
+    if rest:
+        private.put_many(rest, stand_in_vectors(real_vectors, len(rest)))
 
     # encoder throughput on a sample of the same passages
     step = max(1, len(texts) // encode_sample)
@@ -134,7 +152,7 @@ def run_build(size: int, workdir: Path, stand_ins: bool, encode_sample: int,
     analysis_bm25 = t["analyze"] + t.get("write:bm25", 0.0)
     return {
         "size": size, "passages": report.passages, "documents": report.documents,
-        "vectors": {"cached_real": len(real), "stand_ins": len(missing),
+        "vectors": {"real": len(real), "encoded_now": len(encode_now), "stand_ins": len(rest),
                     "encoded_in_build": report.encoded},
         "corpus_read_s": round(read_seconds, 2),
         "timings_s": {k: round(v, 2) for k, v in t.items()},
@@ -190,6 +208,8 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
     settings = bench_settings(size, workdir, faiss_index)
     embedder = Embedder(model_dir=settings.model_dir, batch_size=settings.batch_size).warm_up()
     embedder.encode_queries(["Aufwärmen"])
+    from index.analyze import get_analyzer
+    get_analyzer().analyze("Aufwärmen der Wörterbücher")  # lexicons are per process, not per passage
     rss_before = rss_bytes()
     load_ms, index = _timed(lambda: SearchIndex(settings, embedder))
     index.warm_up()
@@ -211,6 +231,7 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
             index.search(query, mode=mode)
         times, hits = [], 0
         for query, sentence in queries:
+            index.clear_query_cache()  # every query pays its encoding, as a new question does
             ms, found_hits = _timed(lambda: index.search(query, mode=mode, top_k=5))
             times.append(ms)
             hits += found([h.passage.text for h in found_hits], sentence)
@@ -228,20 +249,23 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
     if not skip_baselines:
         result["baselines"] = run_baselines(index, queries[:n_baseline], ours)
 
-    # /ask end to end over real HTTP, then 8 concurrent clients
+    # /ask end to end over real HTTP: one client, then 8 concurrent clients, then one client
+    # again for the ratio; each phase asks questions not asked before (cold caches)
     assistant = Assistant(index)
+    index.clear_query_cache()
+    questions = [q for q, _ in queries]
+    third = len(questions) // 3
     with LiveServer(create_app(assistant)) as server:
         with httpx.Client(base_url=server.url, timeout=120) as client:
-            for query, _ in queries[:5]:
-                client.post("/ask", json={"question": query}).raise_for_status()
+            client.post("/ask", json={"question": "Aufwärmen"}).raise_for_status()
             times = []
-            for query, _ in queries[5:]:
-                ms, response = _timed(lambda: client.post("/ask", json={"question": query}))
+            for question in questions[:third]:
+                ms, response = _timed(lambda: client.post("/ask", json={"question": question}))
                 response.raise_for_status()
                 times.append(ms)
         result["ask"] = latency(times)
-        result["ask_concurrent"] = concurrent_ask(server.url, [q for q, _ in queries], CONCURRENT_CLIENTS)
-        result["ask_one_client"] = concurrent_ask(server.url, [q for q, _ in queries], 1)
+        result["ask_concurrent"] = concurrent_ask(server.url, questions[third:2 * third], CONCURRENT_CLIENTS)
+        result["ask_one_client"] = concurrent_ask(server.url, questions[2 * third:], 1)
     result["ask_concurrent"]["speedup_vs_one_client"] = round(
         result["ask_concurrent"]["requests_per_s"] / result["ask_one_client"]["requests_per_s"], 2)
     result["peak_rss_mb"] = round(peak_rss_bytes() / 2**20, 1)
@@ -334,13 +358,20 @@ def print_table(results: list[dict]) -> None:
               f"| {m['bm25']['p50_ms']} / {m['bm25']['p95_ms']} | {m['dense']['p50_ms']} / {m['dense']['p95_ms']} "
               f"| {m['hybrid']['p50_ms']} / {m['hybrid']['p95_ms']} | {q['ask']['p50_ms']} / {q['ask']['p95_ms']} "
               f"| {q['ask_concurrent']['requests_per_s']} |")
+    for small, large in zip(results, results[1:]):
+        a, b = small["query"], large["query"]
+        beyond = lambda q: q["memory"]["loaded_index_rss_mb"] - q["memory"]["vectors_mb"]  # noqa: E731
+        per_passage = (beyond(b) - beyond(a)) * 2**20 / (b["passages"] - a["passages"])
+        print(f"memory beyond the vectors, marginal from {a['passages']:,} to {b['passages']:,} passages: "
+              f"{per_passage:,.0f} bytes per passage")
     for r in results:
         for name, figures in r["query"].get("baselines", {}).items():
             print(f"{r['build']['passages']:,} passages, {name}: {json.dumps(figures)}")
         v = r["build"]["vectors"]
-        print(f"{r['build']['passages']:,} passages: passage vectors {v['cached_real']:,} from the embedding "
-              f"cache (real), {v['stand_ins']:,} stand-in copies, {v['encoded_in_build']:,} encoded during "
-              f"the build; the encoder alone would need {r['build']['encoder_hours_for_all']} h here")
+        print(f"{r['build']['passages']:,} passages: {v['real']:,} real passage vectors "
+              f"({v['real'] - v['encoded_now']:,} from the embedding cache, {v['encoded_now']:,} encoded in this "
+              f"run), {v['stand_ins']:,} stand-ins (perturbed copies of real vectors); encoding all of them would take "
+              f"{r['build']['encoder_hours_for_all']} h on this machine")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,7 +380,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--baseline-queries", type=int, default=40)
-    parser.add_argument("--encode-sample", type=int, default=128)
+    parser.add_argument("--encode-sample", type=int, default=128,
+                        help="passages encoded to measure the encoder's throughput")
+    parser.add_argument("--encode-limit", type=int, default=500,
+                        help="uncached passage vectors encoded for real before stand-ins are needed")
     parser.add_argument("--workdir", type=Path, help="default: a temporary folder, removed afterwards")
     parser.add_argument("--stand-in-vectors", action="store_true")
     parser.add_argument("--faiss-index", choices=("flat", "hnsw"))
@@ -363,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.workdir
         if args._step == "build":
             figures = run_build(args._size, workdir, args.stand_in_vectors, args.encode_sample,
-                                args.faiss_index)
+                                args.faiss_index, args.encode_limit)
         else:
             figures = run_query(args._size, workdir, args.queries, args.baseline_queries,
                                 args.faiss_index, args.skip_baselines)
@@ -374,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB; "
           f"workdir {workdir}", flush=True)
     common = ["--workdir", str(workdir), "--queries", str(args.queries),
-              "--baseline-queries", str(args.baseline_queries), "--encode-sample", str(args.encode_sample)]
+              "--baseline-queries", str(args.baseline_queries), "--encode-sample", str(args.encode_sample),
+              "--encode-limit", str(args.encode_limit)]
     if args.stand_in_vectors:
         common.append("--stand-in-vectors")
     if args.faiss_index:

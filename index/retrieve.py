@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -107,6 +108,8 @@ class SearchIndex:
         self._public = item_public[self.passages.item_index] & doc_public[self.passages.doc_index]
         self._filter_cache: dict[Filters, np.ndarray] = {}
         self.ef_search = 128  # HNSW breadth; at least the retrieval depth
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
         self._filter_lock = threading.Lock()
 
     @property
@@ -123,11 +126,39 @@ class SearchIndex:
         return sorted((self.passages[r] for r in self.passages.rows_of_item(item_id)),
                       key=lambda p: p.start)
 
+    def passages_around(self, passage: Passage, whole_item_max: int, radius: int) -> list[Passage]:
+        """Passages of ``passage``'s agenda item: all of them when the item has at most
+        ``whole_item_max``, else the ``radius`` passages on either side (text order)."""
+        rows = self.passages.rows_of_item(passage.agenda_item_id)
+        if len(rows) > whole_item_max:
+            row = self.passages.row_of(passage.id)
+            if row is not None:
+                rows = range(max(rows.start, row - radius), min(rows.stop, row + radius + 1))
+        return sorted((self.passages[r] for r in rows), key=lambda p: p.start)
+
     def document_passages(self, document_id: str) -> list[Passage]:
         if document_id not in self.documents:
             return []
         position = self.passages.document_ids.index(document_id)
         return [self.passages[r] for r in np.flatnonzero(self.passages.doc_index == position).tolist()]
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The e5 query vector (float32), cached: the answer step asks for the same one."""
+        with self._query_lock:
+            vector = self._query_vectors.get(query)
+            if vector is not None:
+                self._query_vectors.move_to_end(query)
+                return vector
+        vector = np.ascontiguousarray(self.embedder.encode_queries([query])[0], dtype=np.float32)
+        with self._query_lock:
+            self._query_vectors[query] = vector
+            while len(self._query_vectors) > 1024:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def clear_query_cache(self) -> None:
+        with self._query_lock:
+            self._query_vectors.clear()
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
@@ -169,7 +200,7 @@ class SearchIndex:
     def dense_ranking(self, query: str, depth: int, mask: np.ndarray) -> Ranked:
         if self.dense.ntotal == 0 or not mask.any():
             return Ranked(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        vector = self.embedder.encode_queries([query]).astype(np.float32)
+        vector = self.query_vector(query)[None, :]
         if mask.all():
             return self._dense_search(vector, min(depth, self.dense.ntotal), None)
         selected = np.flatnonzero(mask)
