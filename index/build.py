@@ -50,8 +50,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-_PIPELINE_MODULES = ("clean", "markup", "pdf", "metadata", "ingest", "segment", "sentences",
-                     "passages")
+_PIPELINE_MODULES = ("clean", "markup", "grunddaten_html", "pdf", "metadata", "ingest", "segment",
+                     "sentences", "passages")
 
 
 def _pipeline_code_hash() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -21,6 +22,7 @@ from index.embed import Embedder
 from index.language import guess_language
 from index.pdf import page_of
 from index.records import AgendaItem, Document, Filters, Hit, Passage
+from index.references import ReferenceResolver
 from index.store import IndexUnavailable, load_generation
 
 log = logging.getLogger(__name__)
@@ -207,6 +209,11 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ presentation
 
+    @cached_property
+    def references(self) -> ReferenceResolver:
+        """Links "Vorlage 0135/2020" / "TOP 21" in a text span to their targets in this index."""
+        return ReferenceResolver(self.documents, self.items)
+
     def passage_by_id(self, passage_id: str) -> Passage:
         return self.passages[self.passage_rows[passage_id]]
 
@@ -232,6 +239,7 @@ class SearchIndex:
             "meeting": document.meeting.as_json(),
             "page": page_of(document, passage.start),
             "duplicates": duplicates,
+            "references": self.references.find_json(document, passage.start, passage.end),
         }
 
 
