@@ -202,7 +202,7 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
                 continue
             located = item.decision is not None and " ".join(decision.split()) == " ".join(item.decision.split())
             found.append({"document_id": document.id, "agenda_item": {"id": item.id, **item.as_json()},
-                          "decision": decision,
+                          "decision": item.decision if located else decision,
                           "decision_start": item.decision_start if located else None,
                           "decision_end": item.decision_end if located else None,
                           "result": item.result, "paper_reference": item.paper_reference,

@@ -125,8 +125,13 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
     if not new_documents:
         raise IngestError("no document could be read: " + "; ".join(errors or ["no input files"]))
     read_seconds = time.perf_counter() - started
+    # documents imported from OParl keep the agenda items their source states when a changed
+    # pipeline reprocesses them here
+    from index.oparl.items import index_items_for
+
     report = update_index(new_documents, settings, rebuild=rebuild, on_progress=on_progress,
-                          embedder=embedder)
+                          embedder=embedder,
+                          items_for=None if rebuild else index_items_for(settings.resolved_index_dir))
     report.errors = errors + report.errors
     report.timings = {"read": read_seconds, **report.timings}
     report.seconds += read_seconds

@@ -6,7 +6,7 @@ found in a span of a document's text and linked to their target in the index.
 - "TOP n" goes to item n of the same document, else of another document of the same meeting
   (same body, committee and date): a per-item extract pointing into its protocol, say.
 
-A reference to the item it stands in (its own heading) is not a reference. Only public
+A "TOP n" inside item n itself (its heading) is not a reference. Only public
 targets are linked, so a link never reveals a non-public item; an unresolved reference keeps
 ``target: null``. Offsets are into ``document.text``.
 """
@@ -123,9 +123,10 @@ class ReferenceResolver:
                 else:
                     targets = self._top_targets(document, top_key(ref))
                 here = self._item_at(document, match.start())
+                if kind == "agenda_item" and here is not None and here.number and \
+                        _bare(top_key(here.number)) == _bare(top_key(ref)):
+                    continue  # the item's own heading, or the item speaking of itself
                 if here is not None and here in targets:
-                    if kind == "agenda_item":
-                        continue  # an item's own heading
                     targets.remove(here)
                 found.append(Reference(match.group(), kind, match.start(), match.end(),
                                        targets[0] if targets else None, tuple(targets[:5])))

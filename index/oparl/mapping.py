@@ -61,6 +61,7 @@ def bare_number(number: str | None) -> str:
     return re.sub(r"^[ön]", "", number_key(number))
 
 
+_VOLATILE = {"modified", "created", "web", "keyword", "license"}
 _MEETING_NUMBER = re.compile(r"^\s*(\d+)\.\s*(?:\w+\s+)?Sitzung", re.I)
 
 
@@ -118,8 +119,12 @@ class Mapper:
         return sorted((i for i in items if i), key=lambda i: (i.get("order", 0), ids.index(i["id"])))
 
     def _signature(self, *objects) -> str:
+        """Hash of the objects a document is made from, without their timestamps (a Meeting's
+        ``modified`` changes with each of its agenda items; the others' documents do not)."""
         digest = hashlib.sha256()
         for obj in objects:
+            if isinstance(obj, dict):
+                obj = {k: v for k, v in obj.items() if k not in _VOLATILE}
             digest.update(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode())
         return digest.hexdigest()
 
