@@ -213,3 +213,18 @@ def test_an_unusable_source_fails_clearly(server, tmp_path, capsys, source, mess
     code = main(["import-oparl", source, "--index-dir", str(tmp_path / "index")])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_imported_items_survive_an_index_build_that_reprocesses_everything(server, settings, embedder):
+    from index.build import build_index
+
+    import_oparl(server.url, settings, embedder=embedder)
+    # another duplicate threshold: every document is processed again, seeds added beside
+    changed = replace(settings, duplicate_threshold=0.85)
+    report = build_index(None, changed, embedder=embedder)
+    assert report.reprocessed
+    index = SearchIndex(changed, embedder=embedder)
+    [protocol] = [d for d in documents_of(index, "niederschrift") if d.id.startswith("oparl-")]
+    assert items_of(index, protocol.id)["Ö 1"].paper_reference == "0135/2020"
+    assert len(index.documents) == 6 + 5
+    assert import_oparl(server.url, changed, embedder=embedder).status == "up-to-date"
