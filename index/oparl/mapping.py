@@ -180,6 +180,11 @@ class Mapper:
                     meeting=record, public=metadata["public"], file_id=None, spec=spec,
                     origin=item["id"], lead_text=title or "",
                     signature=self._signature(*context, item, self.paper_of(item))))
+        if out:  # fields a citation needs, missing from a meeting that has documents
+            for name, label in (("start", "meeting date"), ("organization", "committee")):
+                if not meeting.get(name):
+                    self.problems.append(f"{meeting['id']}: Meeting.{name} is missing; its "
+                                         f"documents have no {label}")
         return out
 
     def _paper_candidates(self, paper: dict) -> list[Candidate]:

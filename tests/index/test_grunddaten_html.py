@@ -35,3 +35,30 @@ def test_the_block_is_text_with_exact_spans_and_the_item_has_the_paper():
     assert item.paper_reference == "2021/0412"
     assert item.decision is None  # a Beschlussvorschlag is a proposal, not a decision
     assert "11,5 Stellen" in document.text[item.start:item.end]
+
+
+SESSIONNET_PAGE = """<html><body><h1>Vorlage - VO/2023/117</h1>
+<table summary="Grunddaten"><caption>Grunddaten</caption>
+<tr><th>Betreff</th><td>Förderung von Lastenrädern</td></tr>
+<tr><th>Drucksache</th><td>VO/2023/117</td></tr>
+<tr><th>Vorlageart</th><td>Beschlussvorlage</td></tr>
+<tr><th>Status</th><td>nichtöffentlich</td></tr>
+<tr><th>Beratungsfolge</th><td><table>
+  <tr><th>Gremium</th><th>Datum</th><th>Rolle</th></tr>
+  <tr><td>Umweltausschuss</td><td>05.09.2023</td><td>Vorberatung</td></tr>
+  <tr><td>Rat der Stadt</td><td>28.09.2023</td><td>Entscheidung</td></tr></table></td></tr>
+</table>
+<p>Beschluss: Der Rat beschließt ein Förderprogramm für Lastenräder über 50.000 Euro.</p>
+</body></html>"""
+
+
+def test_a_sessionnet_page_with_header_cells_caption_and_nested_consultations(tmp_path):
+    page = tmp_path / "vo117.html"
+    page.write_text(SESSIONNET_PAGE, encoding="utf-8")
+    document = read_document(Source(page, {}))
+    assert document.title == "Förderung von Lastenrädern"
+    assert document.kind == "beschlussvorlage" and not document.public
+    assert document.meeting.committee == "Rat der Stadt"  # no date on the page: the deciding one
+    [item] = [i for i in segment(document).items if i.kind == "item"]
+    assert item.paper_reference == "VO/2023/117"
+    assert item.decision.startswith("Der Rat beschließt ein Förderprogramm")
