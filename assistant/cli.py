@@ -71,6 +71,8 @@ def cmd_import_oparl(args: argparse.Namespace) -> int:
             desc, unit = labels[phase]
             bars[phase] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
         bars[phase].update(done - bars[phase].n)
+        if total is not None and done >= total:
+            bars[phase].close()
 
     report = import_oparl(args.source, settings, full=args.full, on_progress=on_progress)
     for bar in bars.values():
@@ -82,6 +84,9 @@ def cmd_import_oparl(args: argparse.Namespace) -> int:
     since = f" (changes since {report.modified_since})" if report.incremental else ""
     print(f"OParl import from {report.source}{since}: {report.received} objects received, "
           f"{report.objects} known.")
+    if report.skipped_before:
+        print(f"{report.skipped_before} documents skipped by an earlier import are unchanged and "
+              "were not tried again.")
     if report.status == "up-to-date":
         print(f"Nothing changed; the index at {report.index_dir} is up to date "
               f"({report.documents} documents, {report.passages} passages).")

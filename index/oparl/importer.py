@@ -56,6 +56,7 @@ class ImportReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)  # documents not indexed, with the reason
+    skipped_before: int = 0  # skipped by an earlier import, unchanged since: not tried again
     problems: list[str] = field(default_factory=list)  # objects or fields skipped, with the reason
     documents: int = 0  # in the index afterwards
     passages: int = 0
@@ -121,10 +122,25 @@ def import_oparl(source: str, settings: Settings, full: bool = False,
     entries: dict[str, dict] = {}
     by_content: dict[str, str] = {}  # hash of the text -> document id
     new_documents: list[Document] = []
-    to_read = [c for c in candidates
-               if not (c.doc_id in previous and previous[c.doc_id]["signature"] == c.signature
-                       and c.doc_id in indexed)]
-    reading = {c.doc_id for c in to_read}
+    known = {c.doc_id for c in candidates}
+    skipped: dict[str, dict] = {}  # doc id -> {signature, reason, duplicate_of}: not retried
+
+    def skipped_before(candidate: Candidate) -> bool:
+        old = remembered.skipped.get(candidate.doc_id)
+        return bool(old) and old["signature"] == candidate.signature \
+            and (old.get("duplicate_of") is None or old["duplicate_of"] in known)
+
+    to_read = []
+    for candidate in candidates:
+        if candidate.doc_id in previous and previous[candidate.doc_id]["signature"] == candidate.signature \
+                and candidate.doc_id in indexed:
+            continue
+        if skipped_before(candidate):
+            skipped[candidate.doc_id] = remembered.skipped[candidate.doc_id]
+            report.skipped_before += 1
+            continue
+        to_read.append(candidate)
+    reading = {c.doc_id for c in to_read} | set(skipped)
     for candidate in candidates:
         if candidate.doc_id in entries:
             continue  # one File in two roles: indexed once, as the first
@@ -135,30 +151,37 @@ def import_oparl(source: str, settings: Settings, full: bool = False,
             report.unchanged += 1
     for done, candidate in enumerate(to_read, start=1):
         if on_progress:
-            on_progress("files", done, len(to_read))
+            on_progress("files", done - 1, len(to_read))
         if candidate.doc_id in entries:
             continue
         old = previous.get(candidate.doc_id)
+        what = f"{candidate.origin} ({candidate.kind}, File {candidate.file_id})"
         try:
             document, content = _read_candidate(candidate, store, reader)
         except (ContentError, OParlSourceError, OSError) as exc:
-            kept = " (its previous version stays in the index)" if old and candidate.doc_id in indexed else ""
-            report.skipped.append(f"{candidate.origin} ({candidate.kind}, File {candidate.file_id}): "
-                                  f"{exc}{kept}")
-            if kept:
-                entries[candidate.doc_id] = old
+            if old and candidate.doc_id in indexed:
+                report.skipped.append(f"{what}: {exc} (its previous version stays in the index)")
+                entries[candidate.doc_id] = old  # its old signature: tried again next time
+            else:
+                report.skipped.append(f"{what}: {exc}")
+                skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": str(exc),
+                                             "duplicate_of": None}
             continue
         if content in by_content:
-            report.skipped.append(f"{candidate.origin} ({candidate.kind}, File {candidate.file_id}): "
-                                  f"same text as document {by_content[content]}; indexed once")
+            report.skipped.append(f"{what}: same text as document {by_content[content]}; indexed once")
+            skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": "duplicate",
+                                         "duplicate_of": by_content[content]}
             continue
         by_content[content] = candidate.doc_id
         entries[candidate.doc_id] = {"signature": candidate.signature, "spec": candidate.spec,
                                      "origin": candidate.origin, "content": content}
         new_documents.append(document)
 
+    if on_progress and to_read:
+        on_progress("files", len(to_read), len(to_read))
     remove = {d for d in previous if d not in entries} & indexed
     remembered.documents = entries
+    remembered.skipped = skipped
     if new_documents or remove:
         try:
             report.build = update_index(

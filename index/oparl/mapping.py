@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.oparl.objects import ObjectStore, parse_date
+from index.oparl.source import type_name
 from index.records import Meeting
 
 
@@ -120,10 +121,11 @@ class Mapper:
 
     def _signature(self, *objects) -> str:
         """Hash of the objects a document is made from, without their timestamps (a Meeting's
-        ``modified`` changes with each of its agenda items; the others' documents do not)."""
+        ``modified`` changes with each of its agenda items; the others' documents do not) —
+        except a File's: a new ``modified`` may be all that says its content changed."""
         digest = hashlib.sha256()
         for obj in objects:
-            if isinstance(obj, dict):
+            if isinstance(obj, dict) and type_name(obj) != "File":
                 obj = {k: v for k, v in obj.items() if k not in _VOLATILE}
             digest.update(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode())
         return digest.hexdigest()

@@ -2,7 +2,8 @@
 
 Per source (endpoint URL or dump folder): the time of the last complete import (the next one
 asks for ``modified_since`` that time), every object seen (embedded objects by id), and per
-document the signature of the objects it was made from and its item spec. Written atomically
+document the signature of the objects it was made from and its item spec; and the documents
+that could not be indexed (no text, a duplicate), which are not tried again until they change. Written atomically
 (temporary file, fsync, rename), after the index generation it describes.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ class SourceState:
     last_import: str | None = None  # ISO date-time (UTC) to pass as modified_since
     objects: dict[str, dict] = field(default_factory=dict)
     documents: dict[str, dict] = field(default_factory=dict)  # doc id -> {signature, spec, origin}
+    skipped: dict[str, dict] = field(default_factory=dict)  # doc id -> {signature, reason, duplicate_of}
 
 
 @dataclass
@@ -38,7 +40,8 @@ class ImportState:
     def save(self) -> None:
         data = {"version": STATE_VERSION,
                 "sources": {key: {"last_import": s.last_import, "objects": s.objects,
-                                  "documents": s.documents} for key, s in self.sources.items()}}
+                                  "documents": s.documents, "skipped": s.skipped}
+                            for key, s in self.sources.items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with open(tmp, "w", encoding="utf-8") as handle:
@@ -62,5 +65,5 @@ def load_state(index_dir: Path) -> ImportState:
         return state  # an unknown layout: start over (a full import)
     for key, entry in (data.get("sources") or {}).items():
         state.sources[key] = SourceState(entry.get("last_import"), entry.get("objects") or {},
-                                         entry.get("documents") or {})
+                                         entry.get("documents") or {}, entry.get("skipped") or {})
     return state

@@ -17,7 +17,7 @@ from index.oparl.importer import import_oparl  # noqa: E402
 from index.oparl.state import STATE_FILE  # noqa: E402
 from index.records import Meeting  # noqa: E402
 from index.retrieve import SearchIndex  # noqa: E402
-from tests.index.oparl_fixture import SCHEMA, OParlServer  # noqa: E402
+from tests.index.oparl_fixture import SCHEMA, OParlServer, make_pdf  # noqa: E402
 
 COMMITTEE = "Ausschuss für Umwelt und Verkehr"
 
@@ -97,6 +97,8 @@ def test_reimport_is_incremental_and_follows_changes_and_deletions(server, setti
     assert again.status == "up-to-date" and again.incremental
     assert any("modified_since=" in r for r in server.requests[-4:])
     assert again.received == 2  # only System and Body: nothing changed since
+    assert again.skipped == [] and again.skipped_before == 2  # the scan and the copy: not retried
+    assert not any("/files/scan-12.pdf" in r for r in server.requests[-4:])
     assert sorted(p.id for p in SearchIndex(settings, embedder=embedder).passages) == passages
 
     # a changed agenda item: only what was made from it is processed again
@@ -115,6 +117,15 @@ def test_reimport_is_incremental_and_follows_changes_and_deletions(server, setti
     assert items_of(index, protocol.id)["Ö 2"].result == "mehrheitlich beschlossen"
     assert len(index.passages) == len(passages)
     assert_no_duplicate_passages(index)
+
+    # the scanned attachment is replaced by one with a text layer: tried again, and indexed
+    server.files["scan-12.pdf"] = make_pdf(["Kostenschätzung Radverkehrskonzept 2030",
+                                            "Gesamtkosten 2,4 Millionen Euro"])
+    server.touch(meeting["agendaItem"][0]["auxiliaryFile"][0])
+    server.touch(meeting)
+    rescanned = import_oparl(server.url, settings, embedder=embedder)
+    assert len(rescanned.added) == 1 and rescanned.skipped_before == 1  # the copy stays skipped
+    assert "Gesamtkosten" in SearchIndex(settings, embedder=embedder).documents[rescanned.added[0]].text
 
     # a deleted meeting: its documents leave the index
     later = server.meeting(282)
@@ -198,6 +209,7 @@ def test_the_command_imports_and_reports(server, tmp_path, settings, monkeypatch
     code = main(["import-oparl", server.url, "--index-dir", str(index_dir)])
     out, _ = capsys.readouterr()
     assert "changes since" in out and "Nothing changed" in out
+    assert "2 documents skipped by an earlier import are unchanged" in out and code == 0
 
 
 @pytest.mark.parametrize("source, message", [
