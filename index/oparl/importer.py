@@ -29,7 +29,7 @@ from index.oparl.items import items_for_specs, with_resolution
 from index.oparl.mapping import Candidate, Mapper
 from index.oparl.objects import ObjectStore
 from index.oparl.source import HttpSource, OParlSourceError, open_source
-from index.oparl.state import load_state
+from index.oparl.state import SourceState, load_state
 from index.records import Document
 from index.store import read_manifest
 
@@ -83,6 +83,77 @@ def _read_candidate(candidate: Candidate, store: ObjectStore, source) -> tuple[D
                     checksum=checksum, pages=pages), content
 
 
+def _collect(candidates: list[Candidate], remembered: SourceState, indexed: set[str],
+             store: ObjectStore, reader, report: ImportReport,
+             on_progress: Progress | None) -> tuple[dict[str, dict], dict[str, dict], list[Document]]:
+    """Which candidates to read, reading them, and what the state keeps of each.
+
+    Returns the state entries of the documents in the index afterwards (doc id → signature,
+    spec, origin, content hash), those skipped and not to be retried until they change, and the
+    documents to add or replace.
+    """
+    previous = remembered.documents
+    known = {c.doc_id for c in candidates}
+    entries: dict[str, dict] = {}
+    skipped: dict[str, dict] = {}  # doc id -> {signature, reason, duplicate_of}
+    by_content: dict[str, str] = {}  # hash of a file text -> document id
+    new_documents: list[Document] = []
+
+    def unchanged(candidate: Candidate) -> bool:
+        old = previous.get(candidate.doc_id)
+        return bool(old) and old["signature"] == candidate.signature and candidate.doc_id in indexed
+
+    def skipped_before(candidate: Candidate) -> bool:
+        old = remembered.skipped.get(candidate.doc_id)
+        return bool(old) and old["signature"] == candidate.signature \
+            and (old.get("duplicate_of") is None or old["duplicate_of"] in known)
+
+    to_read = []
+    for candidate in candidates:
+        if candidate.doc_id in entries or candidate.doc_id in skipped:
+            continue  # one File in two roles: indexed once, as the first
+        if unchanged(candidate):
+            entries[candidate.doc_id] = previous[candidate.doc_id]
+            by_content.setdefault(previous[candidate.doc_id].get("content", ""), candidate.doc_id)
+            report.unchanged += 1
+        elif skipped_before(candidate):
+            skipped[candidate.doc_id] = remembered.skipped[candidate.doc_id]
+            report.skipped_before += 1
+        else:
+            to_read.append(candidate)
+
+    for done, candidate in enumerate(to_read):
+        if on_progress:
+            on_progress("files", done, len(to_read))
+        if candidate.doc_id in entries or candidate.doc_id in skipped:
+            continue
+        old = previous.get(candidate.doc_id)
+        what = f"{candidate.origin} ({candidate.kind}, File {candidate.file_id})"
+        try:
+            document, content = _read_candidate(candidate, store, reader)
+        except (ContentError, OParlSourceError, OSError) as exc:
+            if old and candidate.doc_id in indexed:
+                report.skipped.append(f"{what}: {exc} (its previous version stays in the index)")
+                entries[candidate.doc_id] = old  # its old signature: tried again next time
+            else:
+                report.skipped.append(f"{what}: {exc}")
+                skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": str(exc),
+                                             "duplicate_of": None}
+            continue
+        if content in by_content:
+            report.skipped.append(f"{what}: same text as document {by_content[content]}; indexed once")
+            skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": "duplicate",
+                                         "duplicate_of": by_content[content]}
+            continue
+        by_content[content] = candidate.doc_id
+        entries[candidate.doc_id] = {"signature": candidate.signature, "spec": candidate.spec,
+                                     "origin": candidate.origin, "content": content}
+        new_documents.append(document)
+    if on_progress and to_read:
+        on_progress("files", len(to_read), len(to_read))
+    return entries, skipped, new_documents
+
+
 def import_oparl(source: str, settings: Settings, full: bool = False,
                  embedder: Embedder | None = None, on_progress: Progress | None = None) -> ImportReport:
     """Import (or update from) an endpoint URL or dump folder; see the module docstring."""
@@ -119,66 +190,8 @@ def import_oparl(source: str, settings: Settings, full: bool = False,
     manifest = read_manifest(index_dir)
     indexed = set((manifest or {}).get("documents") or {})
     previous = remembered.documents
-    entries: dict[str, dict] = {}
-    by_content: dict[str, str] = {}  # hash of the text -> document id
-    new_documents: list[Document] = []
-    known = {c.doc_id for c in candidates}
-    skipped: dict[str, dict] = {}  # doc id -> {signature, reason, duplicate_of}: not retried
-
-    def skipped_before(candidate: Candidate) -> bool:
-        old = remembered.skipped.get(candidate.doc_id)
-        return bool(old) and old["signature"] == candidate.signature \
-            and (old.get("duplicate_of") is None or old["duplicate_of"] in known)
-
-    to_read = []
-    for candidate in candidates:
-        if candidate.doc_id in previous and previous[candidate.doc_id]["signature"] == candidate.signature \
-                and candidate.doc_id in indexed:
-            continue
-        if skipped_before(candidate):
-            skipped[candidate.doc_id] = remembered.skipped[candidate.doc_id]
-            report.skipped_before += 1
-            continue
-        to_read.append(candidate)
-    reading = {c.doc_id for c in to_read} | set(skipped)
-    for candidate in candidates:
-        if candidate.doc_id in entries:
-            continue  # one File in two roles: indexed once, as the first
-        old = previous.get(candidate.doc_id)
-        if candidate.doc_id not in reading:
-            entries[candidate.doc_id] = old
-            by_content.setdefault(old.get("content", ""), candidate.doc_id)
-            report.unchanged += 1
-    for done, candidate in enumerate(to_read, start=1):
-        if on_progress:
-            on_progress("files", done - 1, len(to_read))
-        if candidate.doc_id in entries:
-            continue
-        old = previous.get(candidate.doc_id)
-        what = f"{candidate.origin} ({candidate.kind}, File {candidate.file_id})"
-        try:
-            document, content = _read_candidate(candidate, store, reader)
-        except (ContentError, OParlSourceError, OSError) as exc:
-            if old and candidate.doc_id in indexed:
-                report.skipped.append(f"{what}: {exc} (its previous version stays in the index)")
-                entries[candidate.doc_id] = old  # its old signature: tried again next time
-            else:
-                report.skipped.append(f"{what}: {exc}")
-                skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": str(exc),
-                                             "duplicate_of": None}
-            continue
-        if content in by_content:
-            report.skipped.append(f"{what}: same text as document {by_content[content]}; indexed once")
-            skipped[candidate.doc_id] = {"signature": candidate.signature, "reason": "duplicate",
-                                         "duplicate_of": by_content[content]}
-            continue
-        by_content[content] = candidate.doc_id
-        entries[candidate.doc_id] = {"signature": candidate.signature, "spec": candidate.spec,
-                                     "origin": candidate.origin, "content": content}
-        new_documents.append(document)
-
-    if on_progress and to_read:
-        on_progress("files", len(to_read), len(to_read))
+    entries, skipped, new_documents = _collect(candidates, remembered, indexed, store, reader,
+                                               report, on_progress)
     remove = {d for d in previous if d not in entries} & indexed
     remembered.documents = entries
     remembered.skipped = skipped
