@@ -136,6 +136,7 @@ class ReferenceResolver:
         def target(item: AgendaItem) -> dict:
             document = self.documents[item.document_id]
             return {"document_id": item.document_id, "agenda_item_id": item.id,
+                    "start": item.start, "end": item.end,
                     "number": item.number, "title": item.title, "kind": document.kind,
                     "paper_reference": item.paper_reference,
                     "date": document.meeting.date.isoformat() if document.meeting.date else None}

@@ -11,6 +11,7 @@ from assistant.live_server import LiveServer  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from index.oparl.importer import import_oparl  # noqa: E402
 from index.retrieve import SearchIndex  # noqa: E402
+from tests.assistant.test_web import Page, browser  # noqa: E402,F401 (browser: the Chromium fixture)
 from tests.index.oparl_fixture import OParlServer  # noqa: E402
 
 
@@ -79,3 +80,25 @@ def test_top_references_in_the_protocol_point_to_the_item(assistant):
     assert reference["text"] == "TOP Ö 1"
     assert reference["target"]["document_id"] == protocol.id
     assert reference["target"]["title"] == "Radverkehrskonzept 2030"
+
+
+@pytest.fixture(scope="module")
+def web_server(assistant):
+    with LiveServer(create_app(assistant)) as server:
+        yield server
+
+
+def test_the_web_page_shows_the_paper_and_links_references(browser, web_server):  # noqa: F811
+    page = Page(browser, web_server.url, {"width": 1280, "height": 900})
+    try:
+        page.open()
+        page.ask("Was hat Frau Berger erläutert?")
+        reply = page.turn(0)
+        assert "Vorlage 0135/2020" in reply.locator(".citation-line").first.inner_text()
+        link = reply.locator(".references-line a.reference").first
+        assert link.inner_text().startswith("Vorlage 0135/2020 → ")
+        link.click()
+        page.page.wait_for_selector(".doc-text mark", state="attached")
+        assert "#/documents/" in page.page.url
+    finally:
+        page.close()
