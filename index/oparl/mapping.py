@@ -171,10 +171,14 @@ class Mapper:
                 if aux:
                     files.append(("anlage", aux))
             for kind, file_obj in files:
+                # an attachment is not the resolution: it gets the item's metadata, not its text
+                file_spec = spec if kind == "auszug" else {**spec, "resolution_text": None}
                 out.append(Candidate(
                     doc_id=doc_id_for("item", file_obj["id"]), kind=kind,
-                    title=title or file_obj.get("name"), meeting=record, public=metadata["public"],
-                    file_id=file_obj["id"], spec=spec, origin=item["id"],
+                    title=(title or file_obj.get("name")) if kind == "auszug"
+                    else (file_obj.get("name") or title),
+                    meeting=record, public=metadata["public"],
+                    file_id=file_obj["id"], spec=file_spec, origin=item["id"],
                     signature=self._signature(*context, item, self.paper_of(item), file_obj)))
             if not resolution and item.get("resolutionText"):
                 out.append(Candidate(

@@ -240,3 +240,15 @@ def test_imported_items_survive_an_index_build_that_reprocesses_everything(serve
     assert items_of(index, protocol.id)["Ö 1"].paper_reference == "0135/2020"
     assert len(index.documents) == 6 + 5
     assert import_oparl(server.url, changed, embedder=embedder).status == "up-to-date"
+
+
+def test_an_attachment_takes_the_item_metadata_but_not_its_resolution(server, settings, embedder):
+    server.files["scan-12.pdf"] = make_pdf(["Kostenschätzung Radverkehrskonzept 2030",
+                                            "Gesamtkosten 2,4 Millionen Euro"])
+    import_oparl(server.url, settings, embedder=embedder)
+    index = SearchIndex(settings, embedder=embedder)
+    [attachment] = documents_of(index, "anlage")
+    assert attachment.title == "Anlage Kostenschätzung (Scan)"
+    [item] = items_of(index, attachment.id).values()
+    assert (item.number, item.title, item.paper_reference) == ("Ö 1", "Radverkehrskonzept 2030", "0135/2020")
+    assert item.decision is None and "Beschluss" not in attachment.text
