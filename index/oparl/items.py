@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from index.clean import normalise_whitespace
 from index.oparl.mapping import bare_number, number_key
 from index.records import AgendaItem, Document
 from index.segment import segment
@@ -25,8 +26,8 @@ def with_resolution(text: str, resolution: str | None) -> str:
     (so that it is searchable and the decision is a slice of the text)."""
     if not resolution or not resolution.strip() or _find(text, resolution) is not None:
         return text
-    return f"{text}\n\n{RESOLUTION_LABEL}\n{resolution.strip()}" if text else \
-        f"{RESOLUTION_LABEL}\n{resolution.strip()}"
+    block = f"{RESOLUTION_LABEL}\n{normalise_whitespace(resolution)}"
+    return f"{text}\n\n{block}" if text else block
 
 
 def _find(text: str, needle: str) -> tuple[int, int] | None:
