@@ -191,16 +191,23 @@ def create_app(assistant: Assistant, policy: AccessPolicy | None = None) -> Fast
         found = []
         for item in sorted(index.items.values(), key=lambda i: (i.document_id, i.start)):
             document = index.documents.info(item.document_id)
-            if not item.decision or not (item.public or non_public_ok) or not document_matches(document, filters):
+            # the resolution text a source states (OParl resolutionText) is the decision;
+            # decision_start/end locate it when it stands in the text, as segmentation found it
+            decision = item.resolution_text or item.decision
+            if not decision or not (item.public or non_public_ok) or not document_matches(document, filters):
                 continue
             if item.kind != "item":
                 continue
             title = item.title or ""
-            if q and q.casefold() not in (item.decision + " " + title).casefold():
+            if q and q.casefold() not in " ".join((decision, title, item.paper_reference or "")).casefold():
                 continue
+            located = item.decision is not None and " ".join(decision.split()) == " ".join(item.decision.split())
             found.append({"document_id": document.id, "agenda_item": {"id": item.id, **item.as_json()},
-                          "decision": item.decision, "decision_start": item.decision_start,
-                          "decision_end": item.decision_end, "meeting": document.meeting.as_json()})
+                          "decision": item.decision if located else decision,
+                          "decision_start": item.decision_start if located else None,
+                          "decision_end": item.decision_end if located else None,
+                          "result": item.result, "paper_reference": item.paper_reference,
+                          "meeting": document.meeting.as_json()})
         return {"decisions": found}
 
     @app.get("/health")

@@ -54,6 +54,50 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_import_oparl(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from index.oparl.importer import import_oparl
+
+    settings = _settings(args)
+    bars: dict[str, tqdm] = {}
+    labels = {"read": ("Reading OParl lists", "page"), "files": ("Reading files", "file"),
+              "encode": ("Encoding passages", "passage")}
+
+    def on_progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            desc, unit = labels[phase]
+            bars[phase] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
+        bars[phase].update(done - bars[phase].n)
+        if total is not None and done >= total:
+            bars[phase].close()
+
+    report = import_oparl(args.source, settings, full=args.full, on_progress=on_progress)
+    for bar in bars.values():
+        bar.close()
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
+    since = f" (changes since {report.modified_since})" if report.incremental else ""
+    print(f"OParl import from {report.source}{since}: {report.received} objects received, "
+          f"{report.objects} known.")
+    if report.skipped_before:
+        print(f"{report.skipped_before} documents skipped by an earlier import are unchanged and "
+              "were not tried again.")
+    if report.status == "up-to-date":
+        print(f"Nothing changed; the index at {report.index_dir} is up to date "
+              f"({report.documents} documents, {report.passages} passages).")
+    else:
+        print(f"Added {len(report.added)}, changed {len(report.changed)}, removed "
+              f"{len(report.removed)}, unchanged {report.unchanged}, skipped {len(report.skipped)} "
+              f"documents; the index at {report.index_dir} now holds {report.documents} documents, "
+              f"{report.passages} passages ({report.seconds:.1f} s).")
+    return 1 if report.skipped or report.problems else 0
+
+
 def _citation(meeting: dict, item: dict) -> tuple[str, str]:
     """('Body · Committee · date', 'TOP n ') for a terminal line; missing parts left out."""
     where = " · ".join(str(x) for x in (meeting["body"], meeting["committee"],
@@ -164,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="start from the given sources alone")
     p.set_defaults(func=cmd_index)
 
+    p = sub.add_parser("import-oparl", help="import (or update from) an OParl endpoint or dump")
+    p.add_argument("source", help="OParl System or Body URL, or a folder of its JSON objects")
+    p.add_argument("--index-dir", type=Path)
+    p.add_argument("--full", action="store_true",
+                   help="read everything again instead of the changes since the last import")
+    p.set_defaults(func=cmd_import_oparl)
+
     p = sub.add_parser("search", help="search passages")
     p.add_argument("query")
     p.add_argument("--mode", choices=["bm25", "dense", "hybrid"], default="hybrid")
@@ -205,11 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from index.ingest import IngestError
+    from index.oparl.source import OParlSourceError
     from index.store import IndexUnavailable
 
     try:
         return args.func(args)
-    except (IngestError, IndexUnavailable, ValueError) as exc:
+    except (IngestError, IndexUnavailable, OParlSourceError, ValueError) as exc:
         print(f"minutes-qa: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -133,6 +133,9 @@ class Assistant:
             "meeting": document.meeting.as_json(),
             "page": page_of(document, answer.start),  # for PDF sources; null otherwise
             "also_in": [self._copy_json(answer, pid) for pid in answer.also_in],
+            # "Vorlage 0135/2020", "TOP 21" in the answer's sentence, linked to their targets
+            "references": self.index.references.find_json(document, answer.context_start,
+                                                          answer.context_end),
         }
 
     def _copy_json(self, answer: Answer, passage_id: str) -> dict:

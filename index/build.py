@@ -50,8 +50,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-_PIPELINE_MODULES = ("clean", "markup", "pdf", "metadata", "ingest", "segment", "sentences",
-                     "passages")
+_PIPELINE_MODULES = ("clean", "markup", "grunddaten_html", "pdf", "metadata", "ingest", "segment",
+                     "sentences", "passages")
 
 
 def _pipeline_code_hash() -> str:
@@ -113,6 +113,51 @@ def _process(document: Document, settings: Settings,
     return items, passages
 
 
+Analysed = tuple[list[AgendaItem], list[Passage], list[list[str]]]
+
+# Text analysis runs in worker processes when there is at least this much new text (about
+# 2,500 passages) and more than one core; below that, starting workers costs more than it saves.
+PARALLEL_MIN_CHARACTERS = 2_000_000
+
+
+def _analyze_one(document: Document, settings: Settings, given: list[AgendaItem] | None) -> Analysed:
+    """Agenda items, passages and BM25 terms of one document."""
+    analyzer = get_analyzer()
+    doc_items, doc_passages = _process(document, settings, given)
+    item_by_id = {i.id: i for i in doc_items}
+    terms = [analyzer.analyze(indexed_text(p, item_by_id[p.agenda_item_id], document, with_meeting=False))
+             for p in doc_passages]
+    return doc_items, doc_passages, terms
+
+
+def _analyze_chunk(chunk: list[tuple[Document, Settings, list[AgendaItem] | None]]) -> list[Analysed]:
+    return [_analyze_one(*job) for job in chunk]
+
+
+def analyze_documents(documents: list[Document], settings: Settings,
+                      given: dict[str, list[AgendaItem] | None]) -> list[Analysed]:
+    """``_analyze_one`` for each document, in order; on all cores for large batches.
+
+    Workers are forked (Linux), so they start with the loaded lexicons; each chunk of
+    documents comes back as whole results, in submission order."""
+    import multiprocessing
+    import os
+
+    jobs = [(d, settings, given.get(d.id)) for d in documents]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    characters = sum(len(d.text) for d in documents)
+    if cores < 2 or characters < PARALLEL_MIN_CHARACTERS or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return [_analyze_one(*job) for job in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    get_analyzer().analyze("Wörterbücher laden")  # load the lexicons once, before forking
+    size = max(1, len(jobs) // (cores * 8))
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [result for part in pool.map(_analyze_chunk, chunks) for result in part]
+
+
 ProgressCallback = Callable[[int, int], None]  # (passages encoded so far, passages to encode)
 
 
@@ -126,8 +171,13 @@ def build_index(paths: list[Path] | None, settings: Settings, rebuild: bool = Fa
     if not new_documents:
         raise IngestError("no document could be read: " + "; ".join(errors or ["no input files"]))
     read_seconds = time.perf_counter() - started
+    # documents imported from OParl keep the agenda items their source states when a changed
+    # pipeline reprocesses them here
+    from index.oparl.items import index_items_for
+
     report = update_index(new_documents, settings, rebuild=rebuild, on_progress=on_progress,
-                          embedder=embedder)
+                          embedder=embedder,
+                          items_for=None if rebuild else index_items_for(settings.resolved_index_dir))
     report.errors = errors + report.errors
     report.timings = {"read": read_seconds, **report.timings}
     report.seconds += read_seconds
@@ -191,27 +241,31 @@ def update_index(new_documents: list[Document], settings: Settings, remove: set[
 
     phase = time.perf_counter()
     reusable = {d for d in old_docs if d not in report.changed and d not in remove}
+    previous_items: dict[str, list[AgendaItem]] = {}
+    previous_rows: dict[str, list[int]] = {}
+    if previous is not None:
+        for item in previous.items:
+            previous_items.setdefault(item.document_id, []).append(item)
+        for row, passage in enumerate(previous.passages):
+            previous_rows.setdefault(passage.document_id, []).append(row)
+    to_process = [corpus[d] for d in sorted(corpus) if not (d in reusable and previous is not None)]
+    given = {d.id: items_for(d) for d in to_process} if items_for else {}
+    processed = dict(zip((d.id for d in to_process),
+                         analyze_documents(to_process, settings, given)))
     items: list[AgendaItem] = []
     passages: list[Passage] = []
     terms: list[list[str]] = []
-    analyzer = get_analyzer()
     for doc_id in sorted(corpus):
-        document = corpus[doc_id]
-        if doc_id in reusable and previous is not None:
-            items.extend(i for i in previous.items if i.document_id == doc_id)
-            for passage, passage_terms in zip(previous.passages, previous.terms):
-                if passage.document_id == doc_id:
-                    passages.append(passage)
-                    terms.append(passage_terms)
-            continue
-        given = items_for(document) if items_for else None
-        doc_items, doc_passages = _process(document, settings, given)
-        items.extend(doc_items)
-        item_by_id = {i.id: i for i in doc_items}
-        for passage in doc_passages:
-            passages.append(passage)
-            terms.append(analyzer.analyze(indexed_text(passage, item_by_id[passage.agenda_item_id],
-                                                        document, with_meeting=False)))
+        if doc_id in processed:
+            doc_items, doc_passages, doc_terms = processed[doc_id]
+            items.extend(doc_items)
+            passages.extend(doc_passages)
+            terms.extend(doc_terms)
+        else:
+            items.extend(previous_items.get(doc_id, []))
+            for row in previous_rows.get(doc_id, []):
+                passages.append(previous.passages[row])
+                terms.append(previous.terms[row])
     report.timings["analyze"] = time.perf_counter() - phase
 
     phase = time.perf_counter()

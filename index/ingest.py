@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.clean import canonical_text
+from index.grunddaten_html import render_grunddaten
 from index.markup import html_to_text, looks_like_markdown, markdown_to_text
 from index.metadata import grunddaten, grunddaten_metadata, niederschrift_header
 from index.pdf import PdfError, pdf_to_text
@@ -83,7 +84,7 @@ def _decode(raw: bytes, path: Path) -> str:
 
 def to_canonical_text(raw_text: str, fmt: str) -> str:
     if fmt == "html":
-        text = html_to_text(raw_text)
+        text = html_to_text(render_grunddaten(raw_text))
     elif fmt == "markdown":
         text = markdown_to_text(raw_text)
     else:

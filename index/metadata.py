@@ -24,15 +24,24 @@ _NIEDERSCHRIFT = re.compile(
 class Grunddaten:
     """Key/value pairs of a Grunddaten block, each value with its span in the text."""
 
-    values: dict[str, tuple[str, int, int]]
+    values: dict[str, tuple[str, int, int]]  # by grunddaten_key
 
-    def get(self, key: str) -> str | None:
-        found = self.values.get(key.casefold())
-        return found[0] if found else None
+    def get(self, *keys: str) -> str | None:
+        """The value of the first of ``keys`` the block has ("Vorlage-Art" = "Vorlageart")."""
+        for key in keys:
+            found = self.values.get(grunddaten_key(key))
+            if found:
+                return found[0]
+        return None
 
     def span(self, key: str) -> tuple[int, int] | None:
-        found = self.values.get(key.casefold())
+        found = self.values.get(grunddaten_key(key))
         return (found[1], found[2]) if found else None
+
+
+def grunddaten_key(key: str) -> str:
+    """'Vorlage-Art' → 'vorlageart', 'Vorlagen-Nr.' → 'vorlagennr' (systems spell keys variously)."""
+    return re.sub(r"[\s\-./]+", "", key.casefold())
 
 
 def parse_german_date(text: str) -> dt.date | None:
@@ -87,7 +96,7 @@ def grunddaten(text: str) -> Grunddaten | None:
         position += len(line) + 1
         key_match = _KEY_LINE.match(line)
         if key_match:
-            pending_key = key_match.group(1).casefold()
+            pending_key = grunddaten_key(key_match.group(1))
             continue
         value_match = _VALUE_LINE.match(line)
         if pending_key and value_match:
@@ -99,6 +108,36 @@ def grunddaten(text: str) -> Grunddaten | None:
     return Grunddaten(values) if values else None
 
 
+PAPER_KEYS = ("Vorlage", "Vorlagen-Nr.", "Vorlage-Nr.", "Vorlagennummer", "Drucksache",
+              "Drucksachen-Nr.", "DS-Nr.")
+_PUBLIC_VALUES = {"öffentlich": True, "nichtöffentlich": False, "nicht öffentlich": False}
+_CONSULTATION = re.compile(r"^(?:(\d{1,2}\.\d{1,2}\.\d{2,4})\s+)?(.+?)(?:\s+\(([^()]+)\))?$")
+
+
+def consultations(value: str) -> list[tuple[dt.date | None, str, str | None]]:
+    """(date, committee, role) per entry of a Beratungsfolge value ('16.06.2021 Ausschuss … (Kenntnisnahme); …')."""
+    entries = []
+    for part in value.split(";"):
+        match = _CONSULTATION.match(part.strip())
+        if match and match.group(2):
+            entries.append((parse_german_date(match.group(1) or ""), match.group(2), match.group(3)))
+    return entries
+
+
+def _committee(block: Grunddaten, date: dt.date | None) -> str | None:
+    """The Gremium, else the Beratungsfolge entry of the page's date, else its deciding one."""
+    if block.get("Gremium"):
+        return block.get("Gremium")
+    entries = consultations(block.get("Beratungsfolge") or "")
+    for wanted in ((lambda e: date is not None and e[0] == date),
+                   (lambda e: (e[2] or "").casefold().startswith("entscheid")),
+                   (lambda e: True)):
+        found = next((e for e in entries if wanted(e)), None)
+        if found:
+            return found[1]
+    return None
+
+
 def grunddaten_metadata(block: Grunddaten) -> dict:
     """Document-level fields from a Grunddaten block."""
     found: dict = {}
@@ -106,6 +145,11 @@ def grunddaten_metadata(block: Grunddaten) -> dict:
         found["date"] = parse_german_date(block.get("Datum") or "")
     if block.get("Beratung"):
         found["public"] = "nicht" not in (block.get("Beratung") or "").casefold()
+    elif (block.get("Status") or "").casefold() in _PUBLIC_VALUES:
+        found["public"] = _PUBLIC_VALUES[(block.get("Status") or "").casefold()]
     if block.get("Vorlageart"):
         found["kind"] = (block.get("Vorlageart") or "").casefold()
+    if block.get("Betreff"):
+        found["title"] = block.get("Betreff")
+    found["committee"] = _committee(block, found.get("date"))
     return {k: v for k, v in found.items() if v is not None}

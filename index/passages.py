@@ -78,7 +78,8 @@ def indexed_text(passage: Passage, item: AgendaItem, document: Document,
     A context line (body, committee, meeting date; agenda item number and title) tells BM25
     and the encoder what a passage is about when its own sentences do not say ("Sie
     erhalten derzeit Leistungen …" under "Wechsel ukrainischer Kriegsflüchtlinge …"), and
-    lets "im Rhein-Sieg-Kreis" or "am 11.05.2022" in a question find the right meeting.
+    lets "im Rhein-Sieg-Kreis" or "am 11.05.2022" in a question find the right meeting; the
+    paper reference an item states ("Vorlage 2014/0398") lets its number find it.
     Offsets are unaffected: they always refer to the passage span.
     """
     meeting = document.meeting
@@ -88,5 +89,6 @@ def indexed_text(passage: Passage, item: AgendaItem, document: Document,
     heading = f"{item.number} {title}".strip() if item.number else title
     if title and title in passage.text[:300]:
         heading = ""
-    context = "\n".join(x for x in (where, heading) if x)
+    paper = f"Vorlage {item.paper_reference}" if item.paper_reference else ""
+    context = "\n".join(x for x in (where, heading, paper) if x)
     return f"{context}\n{passage.text}" if context else passage.text

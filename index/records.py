@@ -71,9 +71,15 @@ class AgendaItem:
     decision: str | None = None  # the Beschluss text, an exact slice of the document text
     decision_start: int | None = None
     decision_end: int | None = None
+    # what the source states about the item (OParl, a Grunddaten block); None when it does not
+    paper_reference: str | None = None  # the Vorlage / Drucksache, e.g. "2014/0398"
+    result: str | None = None  # e.g. "einstimmig beschlossen", "zur Kenntnis genommen"
+    resolution_text: str | None = None  # the resolution as the source states it
 
     def as_json(self) -> dict:
-        return {"number": self.number, "title": self.title, "public": self.public}
+        return {"number": self.number, "title": self.title, "public": self.public,
+                "paper_reference": self.paper_reference, "result": self.result,
+                "resolution_text": self.resolution_text}
 
 
 @dataclass(frozen=True)

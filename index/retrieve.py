@@ -11,6 +11,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import faiss
@@ -23,6 +24,7 @@ from index.embed import Embedder
 from index.language import guess_language
 from index.pdf import page_of
 from index.records import AgendaItem, Document, DocumentInfo, Filters, Hit, Passage
+from index.references import ReferenceResolver
 from index.store import IndexUnavailable, open_generation
 from index.tables import DocumentTable, PassageTable
 
@@ -298,6 +300,11 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ presentation
 
+    @cached_property
+    def references(self) -> ReferenceResolver:
+        """Links "Vorlage 0135/2020" / "TOP 21" in a text span to their targets in this index."""
+        return ReferenceResolver(self.documents, self.items)
+
     def passage_by_id(self, passage_id: str) -> Passage:
         row = self.passages.row_of(passage_id)
         if row is None:
@@ -326,6 +333,7 @@ class SearchIndex:
             "meeting": document.meeting.as_json(),
             "page": page_of(document, passage.start),
             "duplicates": duplicates,
+            "references": self.references.find_json(document, passage.start, passage.end),
         }
 
 

@@ -19,9 +19,9 @@ decision of the whole report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from index.metadata import grunddaten
+from index.metadata import PAPER_KEYS, grunddaten
 from index.records import AgendaItem, Document
 
 SEGMENTER_VERSION = "2"
@@ -80,6 +80,10 @@ def segment(document: Document) -> Segmentation:
                                           decision_span=block.span("Beschluss"))]
         else:
             items = _segment_report(document, blocks)
+        if block:  # what the page's Grunddaten state about its item
+            paper, result = block.get(*PAPER_KEYS), block.get("Beschlussart", "Ergebnis")
+            items = [replace(i, paper_reference=paper, result=result) if i.kind == "item" else i
+                     for i in items]
     return Segmentation(items, {item.id: _inner_sections(blocks, item) for item in items})
 
 

@@ -35,7 +35,7 @@ from index.records import AgendaItem, Document, Meeting, Passage
 if TYPE_CHECKING:
     from index.tables import DocumentTable, PassageTable
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: agenda items carry paper_reference, result, resolution_text
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 META_FILE = "meta.sqlite"
@@ -54,7 +54,8 @@ CREATE TABLE documents (
 CREATE TABLE agenda_items (
     id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id), number TEXT,
     title TEXT, start INTEGER NOT NULL, "end" INTEGER NOT NULL, public INTEGER NOT NULL,
-    kind TEXT NOT NULL, decision TEXT, decision_start INTEGER, decision_end INTEGER);
+    kind TEXT NOT NULL, decision TEXT, decision_start INTEGER, decision_end INTEGER,
+    paper_reference TEXT, result TEXT, resolution_text TEXT);
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document_id TEXT NOT NULL,
     agenda_item_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -98,9 +99,10 @@ def _write_meta(path: Path, data: IndexData) -> None:
               json.dumps([list(p) for p in d.pages]) if d.pages else None)
              for d in data.documents])
         con.executemany(
-            "INSERT INTO agenda_items VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO agenda_items VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(i.id, i.document_id, i.number, i.title, i.start, i.end, int(i.public), i.kind,
-              i.decision, i.decision_start, i.decision_end) for i in data.items])
+              i.decision, i.decision_start, i.decision_end, i.paper_reference, i.result,
+              i.resolution_text) for i in data.items])
         con.executemany(
             "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?)",
             [(row, p.id, p.document_id, p.agenda_item_id, p.start, p.end, group, " ".join(terms))
@@ -234,7 +236,8 @@ def _read_manifest_checked(index_dir: Path) -> tuple[Path, dict]:
 def _read_items(rows) -> list[AgendaItem]:
     return [AgendaItem(id=r[0], document_id=r[1], number=r[2], title=r[3], start=r[4], end=r[5],
                        public=bool(r[6]), kind=r[7], decision=r[8], decision_start=r[9],
-                       decision_end=r[10]) for r in rows]
+                       decision_end=r[10], paper_reference=r[11], result=r[12],
+                       resolution_text=r[13]) for r in rows]
 
 
 @dataclass

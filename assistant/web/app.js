@@ -45,6 +45,8 @@
       showInDocument: "im Dokument anzeigen",
       moreAnswers: (n) => `Weitere mögliche Antworten (${n})`,
       alsoIn: "Derselbe Text steht auch in:",
+      references: "Verweise",
+      paper: "Vorlage",
       passagesFound: (n) => `Gefundene Textstellen (${n})`,
       noAnswer: "Keine Antwort in den Niederschriften gefunden.",
       closestPassages: "Die nächstgelegenen Textstellen:",
@@ -63,7 +65,9 @@
       meetingNumber: (n) => `${n}. Sitzung`,
       kinds: {
         niederschrift: "Niederschrift", bericht: "Bericht", mitteilungsvorlage: "Mitteilungsvorlage",
-        "niederschrift-auszug": "Auszug aus einer Niederschrift",
+        "niederschrift-auszug": "Auszug aus einer Niederschrift", auszug: "Auszug aus einer Niederschrift",
+        ergebnisprotokoll: "Ergebnisprotokoll", beschlussvorlage: "Beschlussvorlage", vorlage: "Vorlage",
+        anlage: "Anlage",
       },
     },
     en: {
@@ -101,6 +105,8 @@
       showInDocument: "show in the document",
       moreAnswers: (n) => `Other possible answers (${n})`,
       alsoIn: "The same text also appears in:",
+      references: "References",
+      paper: "paper",
       passagesFound: (n) => `Passages found (${n})`,
       noAnswer: "No answer found in the minutes.",
       closestPassages: "The closest passages:",
@@ -119,7 +125,9 @@
       meetingNumber: (n) => `meeting no. ${n}`,
       kinds: {
         niederschrift: "Minutes", bericht: "Report", mitteilungsvorlage: "Information memo",
-        "niederschrift-auszug": "Extract from minutes",
+        "niederschrift-auszug": "Extract from minutes", auszug: "Extract from minutes",
+        ergebnisprotokoll: "Summary minutes", beschlussvorlage: "Draft resolution", vorlage: "Paper",
+        anlage: "Attachment",
       },
     },
   };
@@ -219,9 +227,28 @@
 
   function itemLabel(item) {
     if (!item) return null;
-    if (item.number && item.title) return `${t("agendaItem")} ${item.number}: ${item.title}`;
-    if (item.number) return `${t("agendaItem")} ${item.number}`;
-    return item.title || null;
+    const paper = item.paper_reference ? ` (${t("paper")} ${item.paper_reference})` : "";
+    if (item.number && item.title) return `${t("agendaItem")} ${item.number}: ${item.title}${paper}`;
+    if (item.number) return `${t("agendaItem")} ${item.number}${paper}`;
+    return item.title ? `${item.title}${paper}` : (paper.trim() || null);
+  }
+
+  /** "Verweise: Vorlage 0135/2020 → Radverkehrskonzept 2030", each linking to its target. */
+  function referencesLine(references) {
+    const linked = (references || []).filter((r) => r.target);
+    if (!linked.length) return null;
+    const line = el("p", { class: "references-line" },
+      el("span", { class: "cite-label" }, `${t("references")}: `));
+    linked.forEach((reference, i) => {
+      const target = reference.target;
+      if (i) line.append(el("span", { class: "sep", "aria-hidden": "true" }, " · "));
+      line.append(el("a", {
+        class: "reference",
+        href: docHref(target.document_id, { start: target.start, end: target.end }),
+        "data-document-id": target.document_id,
+      }, `${reference.text} → ${itemLabel(target) || target.document_id}`));
+    });
+    return line;
   }
 
   function docHref(documentId, params) {
@@ -300,6 +327,8 @@
     const node = el(main ? "div" : "li", { class: main ? "answer answer-main" : "answer" },
       context,
       citation(answer.meeting, answer.agenda_item, answer.document_id, answer.start, answer.end));
+    const references = referencesLine(answer.references);
+    if (references) node.append(references);
     const copies = answer.also_in || [];
     if (copies.length) {
       const list = el("ul", { class: "also-in" });
@@ -318,9 +347,12 @@
   }
 
   function renderPassage(passage) {
-    return el("li", { class: "passage" },
+    const node = el("li", { class: "passage" },
       el("blockquote", { class: "passage-text", lang: "de" }, passage.text),
       citation(passage.meeting, passage.agenda_item, passage.document_id, passage.start, passage.end));
+    const references = referencesLine(passage.references);
+    if (references) node.append(references);
+    return node;
   }
 
   function renderReply(turn) {

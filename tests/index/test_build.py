@@ -121,3 +121,21 @@ def test_a_build_killed_midway_leaves_the_previous_index_working(tmp_path, corpu
     leftovers = [p.name for p in settings.resolved_index_dir.iterdir()
                  if p.name not in (CURRENT_FILE, current_generation(settings.resolved_index_dir).name)]
     assert leftovers == []
+
+
+def test_parallel_text_analysis_gives_the_sequential_result(monkeypatch):
+    import os
+
+    import index.build as build
+    from index.build import analyze_documents, read_sources
+    from index.config import Settings
+
+    documents = read_sources([SEEDS_DIR], [])
+    settings = Settings()
+    sequential = analyze_documents(documents, settings, {})
+    monkeypatch.setattr(build, "PARALLEL_MIN_CHARACTERS", 0)
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the analysis never runs in workers")
+    parallel = analyze_documents(documents, settings, {})
+    assert parallel == sequential
+    assert sum(len(p) for _, p, _ in parallel) > 50

@@ -95,8 +95,9 @@ def test_search_json_has_the_documented_shape(seed_index):
     hit = seed_index.search("Beirat für Generationenfragen Vorsitzender", top_k=1)[0]
     result = seed_index.hit_json(hit)
     assert set(result) >= {"passage_id", "document_id", "text", "start", "end", "score",
-                           "agenda_item", "meeting", "duplicates"}
-    assert set(result["agenda_item"]) == {"number", "title", "public"}
+                           "agenda_item", "meeting", "duplicates", "references"}
+    assert set(result["agenda_item"]) == {"number", "title", "public", "paper_reference", "result",
+                                          "resolution_text"}
     assert set(result["meeting"]) >= {"body", "committee", "date", "number"}
     assert result["meeting"]["date"] == "2022-05-11"
 
