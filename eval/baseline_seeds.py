@@ -179,7 +179,7 @@ def compare(corpus: SeedCorpus, k: int = 5, repeat: int = 3, haystack: bool = Tr
         pairs.append(("minutes-qa hybrid", HaystackHybrid.name))
     return {
         "questions": len(corpus.questions), "passages": len(corpus.texts), "k": k, "repeat": repeat,
-        "haystack_vectors": "own embedder" if haystack_embeds else "the index's",
+        "haystack_vectors": None if not haystack else "own embedder" if haystack_embeds else "the index's",
         "index_seconds": index_seconds,
         "rankers": {name: {"hit_at_k": r.hit_at_k, "p50_ms": round(r.percentile(50), 3),
                            "p95_ms": round(r.percentile(95), 3), "misses": r.misses}
@@ -194,8 +194,9 @@ def compare(corpus: SeedCorpus, k: int = 5, repeat: int = 3, haystack: bool = Tr
 
 def format_report(report: dict) -> str:
     k = report["k"]
+    haystack = f"; Haystack with {report['haystack_vectors']} vectors" if report["haystack_vectors"] else ""
     lines = [f"seed dev set: {report['questions']} questions, {report['passages']} passages; "
-             f"latency of {report['repeat']} interleaved passes; Haystack with {report['haystack_vectors']} vectors",
+             f"latency over {report['repeat']} interleaved pass(es){haystack}",
              f"{'ranker':<20} {'hit@' + str(k):>7} {'p50 ms':>9} {'p95 ms':>9}"]
     for name, r in report["rankers"].items():
         lines.append(f"{name:<20} {r['hit_at_k']:>7.3f} {r['p50_ms']:>9.2f} {r['p95_ms']:>9.2f}")
