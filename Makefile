@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test browser serve index test bench
+.PHONY: install install-test bench-install browser serve index test bench
 
 # torch is pinned in the same step as sentence-transformers: 2.13.0 is the CPU build on
 # this machine's local wheel index; any other version would pull the CUDA stack.
@@ -14,6 +14,10 @@ install:
 
 install-test:
 	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test]"
+
+# The benchmark's baselines (Haystack); the tests of eval/baselines.py skip without it.
+bench-install:
+	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test,bench]"
 
 # The web page tests drive Debian's chromium (Playwright uses it; it downloads no browser).
 browser:
