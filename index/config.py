@@ -30,6 +30,8 @@ class Settings:
     max_passages_per_item: int = 2  # 0 = no limit
     faiss_index: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for large corpora)
     batch_size: int = 32
+    encoder_backend: str = "torch"  # passages: "torch", "onnx" or "onnx-int8" (see docs/architecture.md)
+    query_backend: str | None = None  # queries; default: encoder_backend
     passage_target_words: int = 100
     passage_max_words: int = 200
     passage_min_words: int = 60
@@ -63,6 +65,12 @@ class Settings:
             raise ValueError("dense_weight must lie between 0 and 1")
         if not 0.0 <= self.cross_lingual_bm25_weight <= 1.0:
             raise ValueError("cross_lingual_bm25_weight must lie between 0 and 1")
+        from index.embed import BACKENDS
+
+        for name in ("encoder_backend", "query_backend"):
+            value = getattr(self, name)
+            if value is not None and value not in BACKENDS:
+                raise ValueError(f"{name} must be one of {', '.join(BACKENDS)}, not {value!r}")
         if self.rrf_k < 1 or self.candidates < 1 or self.batch_size < 1:
             raise ValueError("rrf_k, candidates and batch_size must be positive")
 

@@ -67,8 +67,7 @@ class SearchIndex:
         self.index_dir: Path = settings.resolved_index_dir
         data, self.dense, self.bm25 = load_generation(self.index_dir, with_vectors=False)
         self.manifest = data.manifest
-        self.embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                                             batch_size=settings.batch_size)
+        self.embedder = embedder or Embedder.from_settings(settings)
         expected = pipeline_signature(settings, self.embedder.name)
         if self.manifest.get("model") != expected["model"]:
             raise IndexUnavailable(
@@ -94,7 +93,7 @@ class SearchIndex:
                                  self.documents[p.document_id].public for p in self.passages], dtype=bool)
 
     def warm_up(self) -> None:
-        self.embedder.warm_up()
+        self.embedder.warm_up("query")
         self.analyzer.analyze("Aufwärmen")
 
     # ------------------------------------------------------------------ filters
