@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -70,23 +69,29 @@ def interleaved(backends: list[str], rounds: int, step) -> dict[str, list[float]
 
 
 def memory_probe(backend: str) -> dict:
-    """Run in a fresh process: load ``backend``, encode, report resident memory (MiB)."""
-    def rss() -> float:
+    """Run in a fresh process: load ``backend``, encode, report memory (MiB, from /proc).
+
+    ``loaded``: resident after loading (the model's cost); ``after``: resident after encoding
+    32 passages of 512 tokens and a query (includes ONNX Runtime's arena, which keeps its
+    peak); ``peak``: high-water mark of the process (``VmHWM``; unlike ``ru_maxrss`` it is
+    not inherited from the parent across exec).
+    """
+    def status(key: str) -> float:
         with open("/proc/self/status") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(key):
+                    return round(int(line.split()[1]) / 1024, 1)
         return float("nan")
 
     embedder = Embedder(model_dir=ensure_model(default_cache_dir(), verify=False), backend=backend)
     import index.onnx_encoder  # noqa: F401  (numpy, tokenizers: not part of the model's cost)
 
-    before = rss()
+    start = status("VmRSS:")
     embedder.warm_up()
-    embedder.encode_passages(["Der Kreistag beschließt den Haushaltsplan. " * 40] * 32)
+    loaded = status("VmRSS:")
+    embedder.encode_passages(["Der Kreistag beschließt den Haushaltsplan. " * 80] * 32)
     embedder.encode_queries(["Wer hat die Niederschrift geführt?"])
-    return {"rss_before_mib": round(before, 1), "rss_after_mib": round(rss(), 1),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {"start_mib": start, "loaded_mib": loaded, "after_mib": status("VmRSS:"), "peak_mib": status("VmHWM:")}
 
 
 def measure_memory(backends: list[str]) -> dict[str, dict]:
@@ -223,15 +228,20 @@ def print_table(results: dict) -> None:
     print(f"{results['passages']} seed passages, {results['questions']} seed dev questions; "
           f"ratios vs torch fp32 in this run")
     header = (f"{'backend':11} {'passages/s':>10} {'x':>5} {'q p50 ms':>9} {'q p95 ms':>9} {'x p50':>6} "
-              f"{'min cos':>8} {'peak RSS MiB':>12}")
+              f"{'min cos':>8} {'RSS loaded':>10} {'after':>6} {'peak':>6}")
     print(header)
     print("-" * len(header))
     for b in backends:
         dev = results["cosine_vs_torch"][b]
-        mem = results.get("memory", {}).get(b, {}).get("peak_rss_mib", float("nan"))
+        mem = results.get("memory", {}).get(b, {})
         print(f"{b:11} {speed[b]:10.1f} {speed[b] / base_speed:5.2f} {latency[b]['p50']:9.1f} "
               f"{latency[b]['p95']:9.1f} {base_p50 / latency[b]['p50']:6.2f} "
-              f"{min(dev['passages_min_cos'], dev['queries_min_cos']):8.5f} {mem:12.0f}")
+              f"{min(dev['passages_min_cos'], dev['queries_min_cos']):8.5f} "
+              f"{mem.get('loaded_mib', float('nan')):10.0f} {mem.get('after_mib', float('nan')):6.0f} "
+              f"{mem.get('peak_mib', float('nan')):6.0f}")
+    if "memory" in results:
+        print("RSS in MiB, one fresh process per backend: after loading / after encoding 32 x 512 "
+              "tokens / peak")
     print()
     print(f"{'passages/queries':24} " + " ".join(f"{m + ' hit@5':>12}" for m in MODES))
     for config, values in results["hit_at_5"].items():

@@ -29,6 +29,7 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 MAX_TOKENS = 512
+ATTENTION_BUDGET = 8 * 512 * 512  # rows x tokens² per batch, see OnnxEncoder._batches
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
@@ -135,12 +136,28 @@ class OnnxEncoder:
         ids = self.pipeline.tokenize(list(texts))
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(ids), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        for rows in self._batches(order, [len(x) for x in ids]):
             input_ids, mask = self.pipeline.batch([ids[i] for i in rows])
             (tokens,) = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})
             out[rows] = self.pipeline.pool(tokens, mask)
         return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Consecutive rows (shortest first), at most ``batch_size`` and ``ATTENTION_BUDGET``.
+
+        The budget bounds rows x length², the size of the attention scores that ONNX Runtime
+        materialises (and keeps in its arena): 32 texts of 512 tokens would take 400 MB per
+        tensor, 8 of them take 100 MB at about the same speed per token.
+        """
+        batches: list[list[int]] = []
+        for row in order:
+            longest = lengths[row]  # sorted: the newest row is the longest
+            if batches and len(batches[-1]) < self.batch_size and \
+                    (len(batches[-1]) + 1) * longest * longest <= ATTENTION_BUDGET:
+                batches[-1].append(row)
+            else:
+                batches.append([row])
+        return batches
 
 
 def _read_json(path: Path) -> dict:
