@@ -86,8 +86,8 @@ def verify_onnx(folder: Path, source_fingerprint: str, variant: str, full: bool 
 def ensure_onnx(model_dir: Path, cache_dir: Path, variant: str = "fp32", verify: bool = True) -> Path:
     """Path of the cached ``model.onnx`` for ``variant``, exporting it first when needed.
 
-    ``int8`` is quantised from the fp32 export (which is ensured first). Exports are
-    serialised between processes sharing ``cache_dir``.
+    ``int8`` is quantised from the fp32 export (ensured only when int8 must be made). Exports
+    are serialised between processes sharing ``cache_dir``.
     """
     from index.embed import model_fingerprint
 
@@ -97,7 +97,6 @@ def ensure_onnx(model_dir: Path, cache_dir: Path, variant: str = "fp32", verify:
     cache_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = model_fingerprint(model_dir)
     target = onnx_dir(model_dir, cache_dir, variant)
-    fp32_path = ensure_onnx(model_dir, cache_dir, "fp32", verify) if variant == "int8" else None
     with _export_lock(cache_dir, target.name):
         _remove_stale_temporaries(cache_dir, target.name)
         if target.exists():
@@ -105,6 +104,8 @@ def ensure_onnx(model_dir: Path, cache_dir: Path, variant: str = "fp32", verify:
             if not problems:
                 return target / ONNX_FILE
             logger.warning("ONNX export %s is unusable (%s); exporting again", target, "; ".join(problems))
+        # int8 is made from fp32 (its lock is taken inside int8's, always in this order)
+        fp32_path = ensure_onnx(model_dir, cache_dir, "fp32", verify) if variant == "int8" else None
         _publish(target, variant, fingerprint, lambda out: _write_variant(model_dir, fp32_path, out, variant))
     return target / ONNX_FILE
 

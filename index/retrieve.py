@@ -93,7 +93,7 @@ class SearchIndex:
                                  self.documents[p.document_id].public for p in self.passages], dtype=bool)
 
     def warm_up(self) -> None:
-        self.embedder.warm_up("query")
+        self.embedder.warm_up()
         self.analyzer.analyze("Aufwärmen")
 
     # ------------------------------------------------------------------ filters

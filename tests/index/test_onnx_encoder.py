@@ -115,7 +115,6 @@ def test_partial_export_is_never_picked_up(model_dir: Path, tmp_path: Path, int8
 
     cache = tmp_path / "cache"
     target = _linked_export(model_dir, cache, "int8")
-    _linked_export(model_dir, cache, "fp32")  # int8 ensures its source first
     good = target / ONNX_FILE
     crashed = cache / f".{target.name}.tmp-999-deadbeef"
     crashed.mkdir()
