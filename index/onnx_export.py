@@ -28,6 +28,7 @@ import logging
 import os
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 from index.model_export import (
@@ -178,8 +179,6 @@ def export_fp32(model_dir: Path, out: Path) -> None:
     input_ids = torch.tensor([[0, 100, 200, 300, 2], [0, 500, 600, 2, 1]])
     attention_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]])
     axes = {0: "batch", 1: "sequence"}
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about python booleans in SDPA glue
         torch.onnx.export(
