@@ -91,8 +91,7 @@ def seed_questions(paths: list[Path] = DEFAULT_QUESTIONS) -> list[Question]:
 def open_seed_index(index_dir: Path, build: bool = True, embedder: Embedder | None = None) -> SearchIndex:
     """The index at ``index_dir``; with ``build``, the seed documents are added first."""
     settings = Settings.from_env(index_dir=index_dir)
-    embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                                    batch_size=settings.batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     if build:
         build_index(None, settings, embedder=embedder)
     return SearchIndex(settings, embedder=embedder)

@@ -27,6 +27,7 @@ sizes where no question set exists; answer quality is measured on the seeds (``e
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -39,6 +40,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 from index.config import Settings
 
@@ -79,15 +82,24 @@ def bench_settings(size: int, workdir: Path, faiss_index: str | None) -> Setting
                              model_dir=model_dir, faiss_index=faiss_index)
 
 
+def bench_embedder(settings: Settings):
+    """The configured encoders (default: ONNX fp32 passages, int8 queries), loaded; their ONNX
+    exports live in the shared cache, not in the benchmark's private one."""
+    from dataclasses import replace
+
+    from index.embed import Embedder
+    from index.model_export import default_cache_dir
+
+    return Embedder.from_settings(replace(settings, cache_dir=default_cache_dir())).warm_up()
+
+
 # ----------------------------------------------------------------------------- build child
 
 
-def stand_in_vectors(real: "np.ndarray", count: int, seed: int = 7) -> "np.ndarray":
+def stand_in_vectors(real: np.ndarray, count: int, seed: int = 7) -> np.ndarray:
     """Unit vectors near real ones (cosine about 0.93): real passage vectors cycled, plus seeded
     Gaussian noise, so that an HNSW graph sees distinct points spread like real data rather
     than thousands of exact copies."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     vectors = real[np.arange(count) % len(real)] + rng.normal(0, 0.02, (count, real.shape[1]))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -98,7 +110,6 @@ def run_build(size: int, workdir: Path, stand_ins: bool, encode_sample: int,
               faiss_index: str | None, encode_limit: int) -> dict:
     from eval.scale_corpus import dense_texts, take_passages
     from index.build import update_index
-    from index.embed import Embedder
     from index.model_export import default_cache_dir
     from index.store import EMBEDDING_CACHE, EmbeddingCache, current_generation
 
@@ -106,12 +117,10 @@ def run_build(size: int, workdir: Path, stand_ins: bool, encode_sample: int,
     started = time.perf_counter()
     chosen = take_passages(size, settings)
     read_seconds = time.perf_counter() - started
-    embedder = Embedder(model_dir=settings.model_dir, batch_size=settings.batch_size).warm_up()
+    embedder = bench_embedder(settings)
 
     # passage vectors: the shared cache first, then up to ``encode_limit`` encoded now (and
     # kept in the shared cache), then stand-ins only when asked for
-    import numpy as np
-
     texts = dense_texts(chosen, settings)
     shared = EmbeddingCache(default_cache_dir() / EMBEDDING_CACHE, embedder.name)
     found = shared.get_many(texts)
@@ -202,11 +211,10 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
     from assistant.api import create_app
     from assistant.live_server import LiveServer
     from assistant.pipeline import Assistant
-    from index.embed import Embedder
     from index.retrieve import SearchIndex
 
     settings = bench_settings(size, workdir, faiss_index)
-    embedder = Embedder(model_dir=settings.model_dir, batch_size=settings.batch_size).warm_up()
+    embedder = bench_embedder(settings)
     embedder.encode_queries(["Aufwärmen"])
     from index.analyze import get_analyzer
     get_analyzer().analyze("Aufwärmen der Wörterbücher")  # lexicons are per process, not per passage
@@ -317,7 +325,8 @@ def run_baselines(index, queries: list[tuple[str, str]], ours: dict) -> dict:
         systems.append(("haystack_hybrid", HaystackHybrid(model_dir=index.embedder.model_dir), "hybrid"))
     except ImportError as exc:
         out["haystack_hybrid"] = {"skipped": f"haystack-ai not installed ({exc}); pip install -e '.[bench]'"}
-    for name, system, compare_to in systems:
+    while systems:
+        name, system, compare_to = systems.pop(0)  # dropped after its turn (Haystack holds GBs)
         index_ms, _ = _timed(lambda: system.index(texts, vectors))
         times, hits = [], 0
         for query, sentence in queries:
@@ -331,6 +340,7 @@ def run_baselines(index, queries: list[tuple[str, str]], ours: dict) -> dict:
         figures[f"speedup_minutes_qa_{compare_to}_p95"] = round(figures["p95_ms"] / ours[compare_to]["p95_ms"], 1)
         out[name] = figures
         del system
+        gc.collect()
     return out
 
 

@@ -497,8 +497,7 @@ def _open_index(eval_set: EvalSet, args: argparse.Namespace, out_dir: Path, need
         index = SearchIndex(settings)
     else:
         settings = Settings.from_env(index_dir=args.index_dir or out_dir / "index")
-        embedder = Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                            batch_size=settings.batch_size)
+        embedder = Embedder.from_settings(settings)
         if eval_set.corpus is not None:
             report = index_corpus(eval_set.corpus, settings, embedder, kind=eval_set.kind)
         else:

@@ -79,8 +79,7 @@ def open_squad_index(path: Path, settings: Settings, paragraphs: list[CorpusDoc]
     from index.embed import Embedder
 
     settings = dataclasses.replace(settings, index_dir=index_dir or squad_index_dir(path, settings))
-    embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                                    batch_size=settings.batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     started = time.perf_counter()
     docs = [CorpusDoc(d.id, d.text) for d in paragraphs]
     report = index_corpus(docs, settings, embedder, kind="squad")

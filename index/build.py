@@ -198,8 +198,7 @@ def update_index(new_documents: list[Document], settings: Settings, remove: set[
     report = BuildReport(status="built", index_dir=index_dir)
     remove = set(remove or ())
 
-    embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                                    batch_size=settings.batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     signature = pipeline_signature(settings, embedder.name)
 
     previous = None

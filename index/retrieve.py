@@ -79,8 +79,7 @@ class SearchIndex:
         generation = open_generation(self.index_dir)
         self.manifest = generation.manifest
         self.dense, self.bm25 = generation.dense, generation.bm25
-        self.embedder = embedder or Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                                             batch_size=settings.batch_size)
+        self.embedder = embedder or Embedder.from_settings(settings)
         expected = pipeline_signature(settings, self.embedder.name)
         if self.manifest.get("model") != expected["model"]:
             raise IndexUnavailable(
