@@ -47,7 +47,7 @@ How it works
    * unknown words: ×0.55 for each capitalised word of a German question that occurs
      nowhere in the index ("Budget", "Köln", "Ansprechperson"): the minutes cannot say it.
 
-4. **Embedding**: the ``MAX_ENCODED_SENTENCES`` (16) best candidates by a cheap score (the
+4. **Embedding**: the ``answer_sentences`` setting's (6) best candidates by a cheap score (the
    features above) get ``sim``, the cosine of the e5 query and sentence vectors mapped from
    [``SIM_LOW``, ``SIM_HIGH``] to [0, 1]. Sentence vectors come from a memory cache, then the
    index's embedding cache (``embeddings.sqlite``, keyed by model and text), then one
@@ -111,7 +111,6 @@ from index.store import EMBEDDING_CACHE, EmbeddingCache
 log = logging.getLogger(__name__)
 
 ANSWER_THRESHOLD = 0.42  # calibrated with eval/calibrate_answers.py (see its docstring)
-MAX_ENCODED_SENTENCES = 16
 SIM_LOW, SIM_HIGH = 0.72, 0.90
 NO_TYPE_FACTOR = 0.45
 MISSING_ANCHOR_FACTOR = 0.55
@@ -134,7 +133,7 @@ EXPANDED_RANK_FACTOR = 0.7
 # (every item of the seeds), else from this many passages on either side of the hit: a
 # 90-passage plenary debate would otherwise put thousands of sentences through the scorer.
 WHOLE_ITEM_MAX_PASSAGES = 12
-NEIGHBOUR_PASSAGES = 4
+NEIGHBOUR_PASSAGES = 2
 MAX_ENCODED_WORDS = 80  # longer sentences are cut for the encoder (speed; meaning is early)
 WEIGHTS = {"sim": 0.30, "lex": 0.15, "focus": 0.25, "rank": 0.20, "span": 0.10}
 NOVELTY_FACTOR = 0.75  # a sentence that only repeats the question (a heading) answers nothing
@@ -538,12 +537,13 @@ class AnswerExtractor:
     """Extractive answers over a ``SearchIndex``; one instance serves many questions."""
 
     def __init__(self, index: SearchIndex, threshold: float | None = None,
-                 max_sentences: int = MAX_ENCODED_SENTENCES, persist_vectors: bool = True) -> None:
+                 max_sentences: int | None = None, persist_vectors: bool = True) -> None:
         self.index = index
         self.threshold = ANSWER_THRESHOLD if threshold is None else threshold
-        self.max_sentences = max_sentences
+        self.max_sentences = max_sentences or index.settings.answer_sentences
         self.analyzer = index.analyzer
         self.embedder = index.embedder
+        self.sentence_backend = index.settings.sentence_backend or self.embedder.backend_for("passage")
         self._idf = IdfTable(index.bm25)
         self._max_idf = self._idf.max_idf
         self.vocabulary = index.bm25.vocabulary
@@ -562,7 +562,8 @@ class AnswerExtractor:
         self._disk_cache = None
         if persist_vectors:
             try:
-                self._disk_cache = EmbeddingCache(index.settings.cache_dir / EMBEDDING_CACHE, self.embedder.name)
+                self._disk_cache = EmbeddingCache(index.settings.cache_dir / EMBEDDING_CACHE,
+                                                  self.embedder.name_for(self.sentence_backend))
             except Exception as exc:  # a read-only cache folder must not break answering
                 log.warning("sentence vectors will not be cached on disk: %s", exc)
 
@@ -609,11 +610,17 @@ class AnswerExtractor:
         return self.terms(item.title) if item is not None and item.title else frozenset()
 
     def _item_context(self, item_id: str) -> frozenset[str]:
-        """Terms of a whole agenda item and its title (cached per item)."""
+        """Terms of a whole agenda item and its title (cached per item). Items with passages
+        take the terms stored in the index (their passages cover the item's sentences):
+        analysing a 90-passage debate again would cost more than the rest of the answer."""
         def make():
             item = self.index.items[item_id]
-            text = self.index.documents[item.document_id].text[item.start:item.end]
-            found = set(self.analyzer.analyze(text + " " + (item.title or "")))
+            rows = self.index.passages.rows_of_item(item_id)
+            if len(rows):
+                found = self.index.passages.stored_terms(rows) | set(self._item_title_terms(item_id))
+            else:
+                text = self.index.documents[item.document_id].text[item.start:item.end]
+                found = set(self.analyzer.analyze(text + " " + (item.title or "")))
             found |= {t[:4] for t in found if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t)}
             return frozenset(found)
         return self._item_terms.get_or(item_id, make)
@@ -642,7 +649,7 @@ class AnswerExtractor:
                     found[key] = vector
             missing = [k for k in missing if k not in found]
         if missing:
-            encoded = self.embedder.encode_passages(missing)
+            encoded = self.embedder.encode(missing, "passage", self.sentence_backend)
             found.update(zip(missing, encoded))
             if self._disk_cache is not None:
                 try:

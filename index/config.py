@@ -48,6 +48,10 @@ class Settings:
     batch_size: int = 32
     encoder_backend: str = "onnx"  # passages: "torch", "onnx" or "onnx-int8"; see the class docstring
     query_backend: str | None = "onnx-int8"  # queries; None = encoder_backend
+    # the answer step's candidate sentences: how many are embedded per question, and with
+    # which backend (None = encoder_backend); see docs/performance.md
+    answer_sentences: int = 6
+    sentence_backend: str | None = None
     passage_target_words: int = 100
     passage_max_words: int = 200
     passage_min_words: int = 60
@@ -89,7 +93,9 @@ class Settings:
             raise ValueError("cross_lingual_bm25_weight must lie between 0 and 1")
         from index.embed import BACKENDS
 
-        for name in ("encoder_backend", "query_backend"):
+        if self.answer_sentences < 1:
+            raise ValueError("answer_sentences must be at least 1")
+        for name in ("encoder_backend", "query_backend", "sentence_backend"):
             value = getattr(self, name)
             if value is not None and value not in BACKENDS:
                 raise ValueError(f"{name} must be one of {', '.join(BACKENDS)}, not {value!r}")

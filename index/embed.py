@@ -263,10 +263,19 @@ class Embedder:
     def encode_queries(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, "query", show_progress)
 
-    def _encode(self, texts: list[str], kind: str, show_progress: bool) -> np.ndarray:
+    def encode(self, texts: list[str], kind: str, backend: str | None = None) -> np.ndarray:
+        """Texts with ``kind``'s prompt (``"passage"`` or ``"query"``), through ``backend``
+        (default: the one configured for ``kind``). Vectors of another backend than the
+        passages' carry that backend's ``name_for``."""
+        return self._encode(texts, kind, False, backend)
+
+    def _encode(self, texts: list[str], kind: str, show_progress: bool,
+                backend: str | None = None) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("pass a list of strings, not a single string")
-        backend = self.backend_for(kind)
+        backend = backend or self.backend_for(kind)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown encoder backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         runner = self._runner(backend)
         if backend != "torch":
             prompt = self.prompts.get(kind, "")

@@ -137,6 +137,7 @@ class PassageTable(Sequence[Passage]):
             first_rows = np.flatnonzero(np.r_[True, item_index[1:] != item_index[:-1]])
             self.item_first[item_index[first_rows]] = first_rows
         self._item_position = {item_id: i for i, item_id in enumerate(item_ids)}
+        self._reader: MetaReader | None = None
 
     @classmethod
     def load(cls, reader: MetaReader, documents: DocumentTable,
@@ -155,6 +156,7 @@ class PassageTable(Sequence[Passage]):
         ends = np.fromiter((r[4] for r in rows), dtype=np.int64, count=n)
         groups = np.fromiter((r[5] for r in rows), dtype=np.int32, count=n)
         table = cls(documents, items, document_ids, item_ids, doc_index, item_index, starts, ends)
+        table._reader = reader
         for row, r in enumerate(rows):
             if table.passage_id(row) != r[0]:
                 raise ValueError(f"passage {r[0]!r} at row {row} breaks the id scheme; rebuild the index")
@@ -184,6 +186,16 @@ class PassageTable(Sequence[Passage]):
     def __iter__(self) -> Iterator[Passage]:
         for row in range(len(self)):
             yield self[row]
+
+    def stored_terms(self, rows: range) -> set[str]:
+        """The BM25 terms stored for these rows (what the analyzer made of their text)."""
+        if self._reader is None or not len(rows):
+            return set()
+        found: set[str] = set()
+        for (terms,) in self._reader.all('SELECT terms FROM passages WHERE row >= ? AND row < ?',
+                                         (rows.start, rows.stop)):
+            found.update(terms.split(" ") if terms else ())
+        return found
 
     def agenda_item_id(self, row: int) -> str:
         return self.item_ids[self.item_index[row]]
