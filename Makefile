@@ -19,6 +19,11 @@ install-test:
 bench-install:
 	$(PYTHON) -m pip install --quiet "torch==2.13.0" -e ".[test,bench]"
 
+# The scale benchmark (docs/performance.md); passage vectors not yet in the embedding cache
+# are replaced by marked stand-ins (see eval/bench.py).
+bench: bench-install
+	$(PYTHON) -m eval.bench --stand-in-vectors
+
 # The web page tests drive Debian's chromium (Playwright uses it; it downloads no browser).
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \

@@ -75,6 +75,8 @@ class MinutesQA:
         self.name = f"minutes-qa {mode}"
 
     def search(self, query: str, k: int) -> list[int]:
+        # every call pays its query encoding, as the baselines' do (no cached query vector)
+        self.index.clear_query_cache()
         return [self.index.passage_rows[hit.passage.id]
                 for hit in self.index.search(query, mode=self.mode, top_k=k)]
 
