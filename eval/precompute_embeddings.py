@@ -78,8 +78,7 @@ def load(shards: list[Path], texts_path: Path, sample: int = 64) -> int:
         raise SystemExit(f"{len(vectors)} vectors for {len(texts)} texts: shards missing?")
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     settings = Settings.from_env()
-    embedder = Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                        batch_size=settings.batch_size)
+    embedder = Embedder.from_settings(settings)
     rows = np.linspace(0, len(texts) - 1, num=min(sample, len(texts)), dtype=int)
     local = embedder.encode_passages([texts[i] for i in rows])
     cosine = np.sum(local * vectors[rows], axis=1)
@@ -102,8 +101,7 @@ def fill(texts_path: Path, limit: int | None) -> None:
 
     texts = read_texts(texts_path)[:limit]
     settings = Settings.from_env()
-    embedder = Embedder(model_dir=settings.model_dir, cache_dir=settings.cache_dir,
-                        batch_size=settings.batch_size)
+    embedder = Embedder.from_settings(settings)
     step = 1000
     for offset in range(0, len(texts), step):
         _, encoded = _embed(texts[offset:offset + step], embedder, settings.cache_dir, None)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from index.records import AgendaItem, Document, DocumentInfo, Meeting, Passage
+from index.store import IndexUnavailable
 
 DOCUMENT_CACHE_SIZE = 64
 
@@ -159,7 +160,8 @@ class PassageTable(Sequence[Passage]):
         table._reader = reader
         for row, r in enumerate(rows):
             if table.passage_id(row) != r[0]:
-                raise ValueError(f"passage {r[0]!r} at row {row} breaks the id scheme; rebuild the index")
+                raise IndexUnavailable(f"passage {r[0]!r} at row {row} does not follow the passage id "
+                                       f"scheme; rebuild the index: minutes-qa index --rebuild")
         return table, groups
 
     def __len__(self) -> int:
