@@ -137,7 +137,7 @@ def _load_assistant(settings: Settings, prepare: bool):
     when there is none (a fresh install), showing progress."""
     from assistant.pipeline import Assistant
     from index.retrieve import SearchIndex
-    from index.store import current_generation
+    from index.store import IndexUnavailable, current_generation
 
     if prepare and current_generation(settings.resolved_index_dir) is None:
         print(f"No index at {settings.resolved_index_dir} yet: preparing the model and indexing "
@@ -145,7 +145,28 @@ def _load_assistant(settings: Settings, prepare: bool):
         code = cmd_index(argparse.Namespace(paths=[], rebuild=False, index_dir=settings.index_dir))
         if code:
             raise SystemExit(code)
+    try:
+        return Assistant(SearchIndex(settings))
+    except IndexUnavailable:
+        if not (prepare and _holds_only_seeds(settings)):
+            raise  # the message says how to rebuild; other documents are never dropped silently
+    print(f"The seed index at {settings.resolved_index_dir} was built by another version or with "
+          "other settings: rebuilding it from the seed documents.", file=sys.stderr)
+    code = cmd_index(argparse.Namespace(paths=[], rebuild=True, index_dir=settings.index_dir))
+    if code:
+        raise SystemExit(code)
     return Assistant(SearchIndex(settings))
+
+
+def _holds_only_seeds(settings: Settings) -> bool:
+    """Does the index hold nothing but the seed documents (safe to rebuild from them)?"""
+    from index.build import read_sources
+    from index.config import SEEDS_DIR
+    from index.store import read_manifest
+
+    manifest = read_manifest(settings.resolved_index_dir) or {}
+    indexed = set(manifest.get("documents") or {})
+    return bool(indexed) and indexed <= {d.id for d in read_sources([SEEDS_DIR], [])}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
