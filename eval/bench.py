@@ -33,7 +33,6 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,22 +42,13 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.metrics import latency_summary
 from index.config import Settings
 
 CONCURRENT_CLIENTS = 8
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-def latency(values_ms: list[float]) -> dict:
-    return {"p50_ms": round(percentile(values_ms, 50), 2), "p95_ms": round(percentile(values_ms, 95), 2),
-            "mean_ms": round(statistics.fmean(values_ms), 2) if values_ms else None, "n": len(values_ms)}
 
 
 def rss_bytes() -> int:
@@ -199,9 +189,10 @@ def known_item_queries(index, count: int, seed: int = 13) -> list[tuple[str, str
 
 
 def _timed(action) -> tuple[float, object]:
+    """(wall seconds, result) of ``action()``."""
     started = time.perf_counter()
     result = action()
-    return (time.perf_counter() - started) * 1000, result
+    return time.perf_counter() - started, result
 
 
 def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
@@ -219,12 +210,12 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
     from index.analyze import get_analyzer
     get_analyzer().analyze("Aufwärmen der Wörterbücher")  # lexicons are per process, not per passage
     rss_before = rss_bytes()
-    load_ms, index = _timed(lambda: SearchIndex(settings, embedder))
+    load_s, index = _timed(lambda: SearchIndex(settings, embedder))
     index.warm_up()
     rss_loaded = rss_bytes()
     n = len(index.passages)
     vector_bytes = index.dense.ntotal * index.dense.d * 4
-    result: dict = {"size": size, "passages": n, "load_ms": round(load_ms, 1),
+    result: dict = {"size": size, "passages": n, "load_ms": round(load_s * 1000, 1),
                     "faiss_index": settings.faiss_index}
 
     queries = known_item_queries(index, n_queries)
@@ -240,10 +231,10 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
         times, hits = [], 0
         for query, sentence in queries:
             index.clear_query_cache()  # every query pays its encoding, as a new question does
-            ms, found_hits = _timed(lambda: index.search(query, mode=mode, top_k=5))
-            times.append(ms)
+            seconds, found_hits = _timed(lambda: index.search(query, mode=mode, top_k=5))
+            times.append(seconds)
             hits += found([h.passage.text for h in found_hits], sentence)
-        ours[mode] = {**latency(times), "known_item_hit@5": round(hits / len(queries), 3)}
+        ours[mode] = {**latency_summary(times), "known_item_hit@5": round(hits / len(queries), 3)}
     result["minutes_qa"] = ours
     rss_queried = rss_bytes()
     beyond = rss_loaded - rss_before - vector_bytes
@@ -268,10 +259,10 @@ def run_query(size: int, workdir: Path, n_queries: int, n_baseline: int,
             client.post("/ask", json={"question": "Aufwärmen"}).raise_for_status()
             times = []
             for question in questions[:third]:
-                ms, response = _timed(lambda: client.post("/ask", json={"question": question}))
+                seconds, response = _timed(lambda: client.post("/ask", json={"question": question}))
                 response.raise_for_status()
-                times.append(ms)
-        result["ask"] = latency(times)
+                times.append(seconds)
+        result["ask"] = latency_summary(times)
         result["ask_concurrent"] = concurrent_ask(server.url, questions[third:2 * third], CONCURRENT_CLIENTS)
         result["ask_one_client"] = concurrent_ask(server.url, questions[2 * third:], 1)
     result["ask_concurrent"]["speedup_vs_one_client"] = round(
@@ -296,9 +287,9 @@ def concurrent_ask(url: str, questions: list[str], clients: int) -> dict:
                     if not work:
                         return
                     question = work.pop()
-                ms, response = _timed(lambda: client.post("/ask", json={"question": question}))
+                seconds, response = _timed(lambda: client.post("/ask", json={"question": question}))
                 with lock:
-                    times.append(ms)
+                    times.append(seconds)
                     if response.status_code != 200:
                         errors.append(f"{response.status_code}")
 
@@ -308,9 +299,9 @@ def concurrent_ask(url: str, questions: list[str], clients: int) -> dict:
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - started
+    wall = time.perf_counter() - started
     return {"clients": clients, "requests": len(times), "errors": len(errors),
-            "requests_per_s": round(len(times) / seconds, 2), **latency(times)}
+            "requests_per_s": round(len(times) / wall, 2), **latency_summary(times)}
 
 
 def run_baselines(index, queries: list[tuple[str, str]], ours: dict) -> dict:
@@ -327,14 +318,14 @@ def run_baselines(index, queries: list[tuple[str, str]], ours: dict) -> dict:
         out["haystack_hybrid"] = {"skipped": f"haystack-ai not installed ({exc}); pip install -e '.[bench]'"}
     while systems:
         name, system, compare_to = systems.pop(0)  # dropped after its turn (Haystack holds GBs)
-        index_ms, _ = _timed(lambda: system.index(texts, vectors))
+        index_s, _ = _timed(lambda: system.index(texts, vectors))
         times, hits = [], 0
         for query, sentence in queries:
-            ms, rows = _timed(lambda: system.search(query, 5))
-            times.append(ms)
+            seconds, rows = _timed(lambda: system.search(query, 5))
+            times.append(seconds)
             hits += any(sentence in texts[r] for r in rows)
-        figures = {**latency(times), "known_item_hit@5": round(hits / len(queries), 3),
-                   "index_s": round(index_ms / 1000, 2)}
+        figures = {**latency_summary(times), "known_item_hit@5": round(hits / len(queries), 3),
+                   "index_s": round(index_s, 2)}
         ours_p50 = ours[compare_to]["p50_ms"]
         figures[f"speedup_minutes_qa_{compare_to}_p50"] = round(figures["p50_ms"] / ours_p50, 1)
         figures[f"speedup_minutes_qa_{compare_to}_p95"] = round(figures["p95_ms"] / ours[compare_to]["p95_ms"], 1)

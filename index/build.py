@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from index.analyze import ANALYZER_VERSION, get_analyzer
-from index.config import SEEDS_DIR, Settings
+from index.config import SEEDS_DIR, Settings, available_cores
 from index.dedup import duplicate_groups
 from index.embed import Embedder
 from index.ingest import IngestError, collect_sources, read_document
@@ -141,10 +141,9 @@ def analyze_documents(documents: list[Document], settings: Settings,
     Workers are forked (Linux), so they start with the loaded lexicons; each chunk of
     documents comes back as whole results, in submission order."""
     import multiprocessing
-    import os
 
     jobs = [(d, settings, given.get(d.id)) for d in documents]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = available_cores()
     characters = sum(len(d.text) for d in documents)
     if cores < 2 or characters < PARALLEL_MIN_CHARACTERS or \
             "fork" not in multiprocessing.get_all_start_methods():

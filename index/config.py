@@ -13,6 +13,14 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 ENV_PREFIX = "MINUTES_QA_"
 
 
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity where the OS tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _default_cache() -> Path:
     return Path(os.environ.get(f"{ENV_PREFIX}CACHE", Path.home() / ".cache" / "minutes-qa"))
 

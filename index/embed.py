@@ -45,11 +45,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.config import Settings, available_cores
 from index.model_export import CHECKSUMS_FILE, PROMPTS, default_cache_dir, ensure_model
-from index.onnx_encoder import available_cores
 
 if TYPE_CHECKING:
-    from index.config import Settings
     from index.onnx_encoder import OnnxEncoder
 
 logger = logging.getLogger(__name__)

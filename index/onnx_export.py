@@ -27,16 +27,14 @@ import json
 import logging
 import os
 import time
-import uuid
 import warnings
 from pathlib import Path
 
 from index.model_export import (
     CHECKSUMS_FILE,
     _export_lock,
-    _fsync_tree,
     _remove_stale_temporaries,
-    _remove_tree,
+    publish_folder,
     sha256_file,
 )
 
@@ -112,13 +110,12 @@ def ensure_onnx(model_dir: Path, cache_dir: Path, variant: str = "fp32", verify:
 
 
 def _publish(target: Path, variant: str, fingerprint: str, write) -> None:
-    """Write into a temporary sibling, add checksums, fsync, rename into place."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
+    """Write the model into a temporary sibling, add checksums, publish it atomically."""
     started = time.perf_counter()
-    try:
-        write(tmp / ONNX_FILE)
+
+    def fill(tmp: Path) -> None:
         path = tmp / ONNX_FILE
+        write(path)
         meta = {
             "variant": variant,
             "recipe": RECIPES[variant],
@@ -128,17 +125,8 @@ def _publish(target: Path, variant: str, fingerprint: str, write) -> None:
             "versions": _versions(),
         }
         (tmp / CHECKSUMS_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        _fsync_tree(tmp)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-            os.rename(target, old)
-        os.rename(tmp, target)
-        if old is not None:
-            _remove_tree(old)
-    except BaseException:
-        _remove_tree(tmp)
-        raise
+
+    publish_folder(target, fill)
     logger.info("wrote %s in %.1fs", target, time.perf_counter() - started)
 
 

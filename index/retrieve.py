@@ -138,10 +138,7 @@ class SearchIndex:
         return sorted((self.passages[r] for r in rows), key=lambda p: p.start)
 
     def document_passages(self, document_id: str) -> list[Passage]:
-        if document_id not in self.documents:
-            return []
-        position = self.passages.document_ids.index(document_id)
-        return [self.passages[r] for r in np.flatnonzero(self.passages.doc_index == position).tolist()]
+        return [self.passages[r] for r in self.passages.rows_of_document(document_id)]
 
     def query_vector(self, query: str) -> np.ndarray:
         """The e5 query vector (float32), cached: the answer step asks for the same one."""

@@ -138,6 +138,7 @@ class PassageTable(Sequence[Passage]):
             first_rows = np.flatnonzero(np.r_[True, item_index[1:] != item_index[:-1]])
             self.item_first[item_index[first_rows]] = first_rows
         self._item_position = {item_id: i for i, item_id in enumerate(item_ids)}
+        self._document_position = {document_id: i for i, document_id in enumerate(document_ids)}
         self._reader: MetaReader | None = None
 
     @classmethod
@@ -216,6 +217,10 @@ class PassageTable(Sequence[Passage]):
             return None
         row = int(self.item_first[item]) + ordinal_int
         return row if self.passage_id(row) == passage_id else None
+
+    def rows_of_document(self, document_id: str) -> list[int]:
+        position = self._document_position.get(document_id)
+        return [] if position is None else np.flatnonzero(self.doc_index == position).tolist()
 
     def rows_of_item(self, item_id: str) -> range:
         item = self._item_position.get(item_id)

@@ -9,7 +9,7 @@ from index.build import build_index, update_index
 from index.config import SEEDS_DIR
 from index.records import AgendaItem, Document, Meeting
 from index.retrieve import SearchIndex
-from index.store import load_generation
+from index.store import current_generation, load_generation
 
 
 def test_passages_match_the_stored_generation(seed_index, seed_settings):
@@ -72,16 +72,15 @@ def test_an_open_index_still_reads_texts_after_a_rebuild_removed_its_generation(
     settings = replace(seed_settings, index_dir=tmp_path / "index")
     build_index([corpus], settings, embedder=embedder)
     index = SearchIndex(settings, embedder=embedder)
-    old_folder = index.documents._reader  # the open connection of the first generation
+    old_folder = current_generation(settings.resolved_index_dir)
     text = "Der Ausschuss beschließt zwölf Lastenräder. Die Kosten betragen 48.000 €."
     extra = Document(id="extra", text=text, source="test", kind="niederschrift", title="Lastenräder",
                      meeting=Meeting(body="Kreis Heinsberg", year=2024))
     update_index([extra], settings, embedder=embedder,
                  items_for=lambda d: [AgendaItem(id="extra:1", document_id="extra", number="1",
                                                  title="Lastenräder", start=0, end=len(text))])
-    assert old_folder is index.documents._reader
-    # every generation folder but the new one is gone; the open index reads on
-    index.documents._cache.clear()
+    assert not old_folder.exists()  # the rebuild removed the generation the index has open
+    index.documents._cache.clear()  # so texts must come from the open, deleted file
     hits = index.search("Tagespflege", top_k=3)
     assert hits and hits[0].passage.text == \
         index.documents[hits[0].passage.document_id].text[hits[0].passage.start:hits[0].passage.end]
